@@ -1,0 +1,88 @@
+"""PlanGuard application factory."""
+import os
+
+from flask import Flask
+from sqlalchemy.orm import Session
+
+import config as config_module
+from core import audit
+from core.extensions import db, migrate, new_appbuilder
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    """Defaults for PLANGUARD_ENV, then the environment, then `overrides` (tests)."""
+    env = (overrides or {}).get("PLANGUARD_ENV") or os.environ.get("PLANGUARD_ENV", "development")
+    settings = config_module.CONFIGS.get(env)
+    if settings is None:
+        raise RuntimeError(f"PLANGUARD_ENV must be one of {sorted(config_module.CONFIGS)}")
+    app = Flask(__name__, template_folder="core/templates", instance_path=str(
+        config_module.INSTANCE_DIR))
+    app.config.from_object(settings)
+    app.config.update(config_module.environment_settings())
+    app.config.update(overrides or {})
+    if app.config["PLANGUARD_ENV"] == "production":
+        config_module.ProductionConfig.check(app.config)
+    os.makedirs(app.instance_path, exist_ok=True)
+
+    import_models()
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "migrations"))
+    audit.install(Session)
+    with app.app_context():
+        appbuilder = new_appbuilder()
+        appbuilder.init_app(app, db.session)
+        register_views(appbuilder)
+    register_cli(app)
+    register_error_pages(app)
+    return app
+
+
+def import_models() -> None:
+    """Every model class, so that mappers and Alembic see the whole schema."""
+    import plan.models  # noqa: F401
+    import projects.models  # noqa: F401
+
+
+def register_views(appbuilder) -> None:
+    """Every view and API of PlanGuard, in one screen."""
+    from flask_babel import lazy_gettext as _l
+
+    from core.views import AuditEventApi, AuditEventView
+    from plan.views import DepartmentApi, DepartmentView, PlanTaskApi, PlanTaskView, PlanTreeView
+    from projects.api import ProjectApi, ReviewApi
+    from projects.views import ProjectImportView, ProjectModelView, ReviewView
+
+    appbuilder.add_view(PlanTreeView, "Plan", label=_l("Plan"), icon="fa-sitemap",
+                        category="Plan", category_label=_l("Plan"))
+    appbuilder.add_view(PlanTaskView, "PlanTasks", label=_l("Plan tasks"), icon="fa-list",
+                        category="Plan")
+    appbuilder.add_view(DepartmentView, "Departments", label=_l("Departments"),
+                        icon="fa-building", category="Plan")
+    appbuilder.add_view(ProjectModelView, "Projects", label=_l("Projects"), icon="fa-folder",
+                        category="Projects", category_label=_l("Projects"))
+    appbuilder.add_view(ReviewView, "Reviews", label=_l("Reviews"), icon="fa-gavel",
+                        category="Projects")
+    appbuilder.add_view(ProjectImportView, "ProjectImport", label=_l("Import projects"),
+                        icon="fa-upload", category="Projects")
+    appbuilder.add_view(AuditEventView, "AuditTrail", label=_l("Audit trail"), icon="fa-history",
+                        category="Audit", category_label=_l("Audit"))
+    for api in (PlanTaskApi, DepartmentApi, ProjectApi, ReviewApi, AuditEventApi):
+        appbuilder.add_api(api)
+
+
+def register_cli(app: Flask) -> None:
+    from core.cli import setup_command, users_cli
+    from plan.cli import plan_cli
+    from projects.cli import demo_cli, projects_cli
+
+    app.cli.add_command(setup_command)
+    for group in (users_cli, plan_cli, projects_cli, demo_cli):
+        app.cli.add_command(group)
+
+
+def register_error_pages(app: Flask) -> None:
+    from core.errors import DomainError
+
+    @app.errorhandler(DomainError)
+    def domain_error(exc):
+        return exc.as_dict(), exc.status

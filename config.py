@@ -1,0 +1,106 @@
+"""Settings per environment, read from the environment (DESIGN §7).
+
+`create_app()` picks a class by PLANGUARD_ENV; tests pass their own overrides.
+"""
+import os
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = Path(os.environ.get("PLANGUARD_INSTANCE", BASE_DIR / "instance"))
+
+DEFAULT_SECRET_KEY = "dev-only-not-secret"
+DEFAULT_ADMIN_PASSWORD = "admin"
+
+
+def _database_url() -> str:
+    url = os.environ.get("DATABASE_URL") or f"sqlite:///{INSTANCE_DIR / 'planguard.db'}"
+    # Accept the plain libpq form and point SQLAlchemy at psycopg 3.
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://"):]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    return url
+
+
+def environment_settings() -> dict:
+    """The settings an operator sets in the environment, read when the app is created."""
+    return {
+        "SECRET_KEY": os.environ.get("SECRET_KEY", DEFAULT_SECRET_KEY),
+        "SQLALCHEMY_DATABASE_URI": _database_url(),
+        "PORT": int(os.environ.get("PORT", "8080")),
+        "ADMIN_USER": os.environ.get("ADMIN_USER", "admin"),
+        "ADMIN_PASSWORD": os.environ.get("ADMIN_PASSWORD", DEFAULT_ADMIN_PASSWORD),
+    }
+
+
+class BaseConfig:
+    PLANGUARD_ENV = "development"
+    SQLALCHEMY_TRACK_MODIFICATIONS = False
+    UPLOAD_DIR = str(INSTANCE_DIR / "uploads")
+
+    APP_NAME = "PlanGuard 电子政务项目监管"
+    APP_THEME = ""
+    FAB_API_SWAGGER_UI = True
+    FAB_UPDATE_PERMS = False  # permissions are synced by `flask setup`, never at start
+    FAB_CREATE_DB = False  # Alembic owns the schema
+    FAB_ADD_SECURITY_API = False
+    FAB_SECURITY_MANAGER_CLASS = "core.security.PlanGuardSecurityManager"
+    FAB_INDEX_VIEW = "core.views.HomeView"
+    FAB_API_MAX_PAGE_SIZE = 500
+    AUTH_TYPE = 1  # AUTH_DB
+    AUTH_ROLE_ADMIN = "Admin"
+    AUTH_ROLE_PUBLIC = "Public"
+    AUTH_RATE_LIMITED = True
+    AUTH_RATE_LIMIT = "10 per 5 second"
+    RATELIMIT_STORAGE_URI = "memory://"
+    WTF_CSRF_ENABLED = True
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+
+    BABEL_DEFAULT_LOCALE = "zh"
+    BABEL_TRANSLATION_DIRECTORIES = "core/translations"
+    LANGUAGES = {
+        "zh": {"flag": "cn", "name": "中文"},
+        "en": {"flag": "gb", "name": "English"},
+    }
+
+    PLAN_FILE = str(BASE_DIR / "data" / "plan_tacheng_12th.json")
+    DEPARTMENTS_FILE = str(BASE_DIR / "data" / "departments.json")
+    PROJECT_CODE_PATTERN = r"^[A-Z][A-Z0-9]{0,9}(-[A-Z0-9]{1,12}){1,3}$"
+    PROJECT_LIST_PAGE_SIZE = 25
+    IMPORT_MAX_ROWS = 20000
+
+
+class DevelopmentConfig(BaseConfig):
+    pass
+
+
+class TestingConfig(BaseConfig):
+    PLANGUARD_ENV = "testing"
+    TESTING = True
+    WTF_CSRF_ENABLED = False
+    AUTH_RATE_LIMITED = False
+    RATELIMIT_ENABLED = False
+
+
+class ProductionConfig(BaseConfig):
+    PLANGUARD_ENV = "production"
+    SESSION_COOKIE_SECURE = os.environ.get("SESSION_COOKIE_SECURE", "1") == "1"
+    FAB_API_SWAGGER_UI = os.environ.get("FAB_API_SWAGGER_UI", "0") == "1"
+
+    @staticmethod
+    def check(config) -> None:
+        """Refuse to start production with a default secret or password."""
+        if config["SECRET_KEY"] in ("", DEFAULT_SECRET_KEY) or len(config["SECRET_KEY"]) < 32:
+            raise RuntimeError(
+                "PLANGUARD_ENV=production needs SECRET_KEY set to a random value of 32+ characters"
+            )
+        if config["ADMIN_PASSWORD"] == DEFAULT_ADMIN_PASSWORD:
+            raise RuntimeError("PLANGUARD_ENV=production needs ADMIN_PASSWORD other than the default")
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}

@@ -1,0 +1,1 @@
+"""Shared foundations: database and AppBuilder instances, audit trail, security, errors."""

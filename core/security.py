@@ -1,0 +1,113 @@
+"""Users with a department, the four roles, and the permission sync run by `flask setup`."""
+import re
+
+from flask import g, has_request_context
+from flask_appbuilder.security.sqla.manager import SecurityManager
+from flask_appbuilder.security.sqla.models import User
+from flask_appbuilder.security.views import UserDBModelView
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import ForeignKey, Integer
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+ADMIN, OFFICE, PROJECT_MANAGER, AUDITOR = "Admin", "Office", "ProjectManager", "Auditor"
+ROLES = (ADMIN, OFFICE, PROJECT_MANAGER, AUDITOR)
+
+
+class PlanGuardUser(User):
+    """FAB's user plus the department the user works for (a ProjectManager needs one)."""
+
+    __tablename__ = "ab_user"
+    department_id: Mapped[int | None] = mapped_column(
+        Integer, ForeignKey("department.id", name="fk_ab_user_department"), nullable=True)
+    department = relationship("Department")
+
+
+class PlanGuardUserDBModelView(UserDBModelView):
+    add_columns = UserDBModelView.add_columns[:-2] + ["department", "password", "conf_password"]
+    edit_columns = ["first_name", "last_name", "username", "active", "email", "roles", "department"]
+    show_columns = ["first_name", "last_name", "username", "active", "email", "roles",
+                    "department", "login_count", "last_login"]
+    list_columns = ["first_name", "last_name", "username", "email", "department", "active", "roles"]
+    label_columns = {"department": _l("Department")}
+
+
+class PlanGuardSecurityManager(SecurityManager):
+    user_model = PlanGuardUser
+    userdbmodelview = PlanGuardUserDBModelView
+
+
+# Which permissions each role gets, as (view-or-menu name pattern, permission pattern) pairs.
+# Admin gets every permission (FAB's admin role). Views and APIs are named in app.register_views.
+_READ = r"can_(list|show|get|info|export|download|chart)|menu_access"
+_DOMAIN = r"(Plan|PlanTask|Department|Project|Review|Funding|Disbursement|Expenditure|Milestone|Risk" \
+          r"|DataItem|AuditFinding|Report|Home|Portfolio|Dashboard)\w*|Plan|Projects|Reports"
+ROLE_POLICY = {
+    OFFICE: [
+        (_DOMAIN, _READ),
+        (r"PlanTask\w*", r"can_(add|edit|post|put)"),
+        (r"Project\w*", r"can_(add|edit|delete|post|put|delete|transition|import|template"
+                        r"|duplicate_check)"),
+        (r"Review\w*", r"can_(add|edit|post|put)"),
+    ],
+    PROJECT_MANAGER: [
+        (_DOMAIN, _READ),
+        (r"Project\w*", r"can_(add|edit|delete|post|put|transition|import|template)"),
+    ],
+    AUDITOR: [
+        (_DOMAIN + r"|AuditEvent\w*|Audit", _READ),
+        (r"AuditFinding\w*", r"can_(add|edit|post|put)"),
+    ],
+}
+
+
+def policy_allows(role: str, view_name: str, permission: str) -> bool:
+    return any(re.fullmatch(v, view_name) and re.fullmatch(p, permission)
+               for v, p in ROLE_POLICY.get(role, []))
+
+
+def sync_roles_and_permissions(appbuilder) -> dict:
+    """Create permissions for every registered view and give each role what ROLE_POLICY says.
+
+    Run by `flask setup` only: syncing at start would race between gunicorn workers.
+    Returns the number of permissions per role.
+    """
+    sm = appbuilder.sm
+    sm.add_role(sm.auth_role_admin)
+    sm.add_role(sm.auth_role_public)
+    appbuilder.add_permissions(update_perms=True)
+    appbuilder.security_cleanup()
+    all_pvs = sm.session.query(sm.permissionview_model).all()
+    counts = {}
+    for role_name in (OFFICE, PROJECT_MANAGER, AUDITOR):
+        role = sm.add_role(role_name)
+        role.permissions = [pv for pv in all_pvs if pv.permission and pv.view_menu
+                            and policy_allows(role_name, pv.view_menu.name, pv.permission.name)]
+        counts[role_name] = len(role.permissions)
+    admin = sm.find_role(sm.auth_role_admin)
+    admin.permissions = all_pvs
+    counts[ADMIN] = len(all_pvs)
+    sm.session.commit()
+    return counts
+
+
+def current_user():
+    if has_request_context():
+        user = getattr(g, "user", None)
+        if user is not None and getattr(user, "is_authenticated", False):
+            return user
+    return None
+
+
+def role_names(user) -> set[str]:
+    return {r.name for r in user.roles} if user is not None else set()
+
+
+def has_role(user, *names: str) -> bool:
+    return bool(role_names(user) & set(names))
+
+
+def is_department_scoped(user) -> bool:
+    """A user whose only view of projects is its department's (plus approved ones): a ProjectManager
+    without any all-seeing role."""
+    names = role_names(user)
+    return PROJECT_MANAGER in names and not names & {ADMIN, OFFICE, AUDITOR}

@@ -1,0 +1,1 @@
+"""The plan (规划), its task tree, and the departments that carry it out."""

@@ -1,0 +1,1 @@
+"""Projects, reviews, the lifecycle service, import and demo data."""

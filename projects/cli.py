@@ -1,0 +1,55 @@
+"""`flask projects import FILE` and `flask demo seed`."""
+import time
+
+import click
+from flask.cli import with_appcontext
+
+from core.audit import acting_as
+from core.extensions import db
+
+
+@click.group("projects")
+def projects_cli():
+    """Projects."""
+
+
+@projects_cli.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--create-departments", is_flag=True, help="create departments not yet known")
+@with_appcontext
+def projects_import(file, create_departments):
+    """Import projects from FILE (.xlsx or .json): all rows or none."""
+    from projects.importer import ImportFailed, import_file
+
+    with acting_as("system"):
+        try:
+            created = import_file(file, None, create_departments)
+            db.session.commit()
+        except ImportFailed as exc:
+            db.session.rollback()
+            raise click.ClickException(str(exc))
+    click.echo(f"{len(created)} projects imported")
+
+
+@click.group("demo")
+def demo_cli():
+    """Demo data."""
+
+
+@demo_cli.command("seed")
+@click.option("--projects", "count", default=300, show_default=True, type=click.IntRange(0))
+@click.option("--seed", default=2012, show_default=True, type=int)
+@click.option("--users/--no-users", default=True, help="create one demo user per role")
+@with_appcontext
+def demo_seed(count, seed, users):
+    """Add a reproducible demo portfolio (and demo users office, pm, auditor)."""
+    from projects.demo import seed_demo_users, seed_projects
+
+    started = time.perf_counter()
+    with acting_as("system"):
+        added = seed_projects(count, seed)
+        db.session.commit()
+        if users:
+            for line in seed_demo_users():
+                click.echo(line)
+    click.echo(f"{added} demo projects added in {time.perf_counter() - started:.1f} s")

@@ -1,0 +1,43 @@
+"""FAB filters that apply the department scoping of `projects.services` to views and APIs."""
+from flask_appbuilder.models.filters import BaseFilter
+
+from core.security import current_user, is_department_scoped
+from projects.models import Project
+from projects.services import visibility_clause
+
+
+class VisibleProjects(BaseFilter):
+    """Rows of Project the current user may see (list, show, edit, delete, export, API)."""
+
+    name = "visible projects"
+    arg_name = "visible"
+
+    def apply(self, query, value):
+        clause = visibility_clause(current_user())
+        return query if clause is None else query.filter(clause)
+
+
+class VisibleProjectChildren(BaseFilter):
+    """Rows that belong to a project the current user may see (reviews and the like)."""
+
+    name = "visible project children"
+    arg_name = "visible_children"
+
+    def apply(self, query, value):
+        clause = visibility_clause(current_user())
+        if clause is None:
+            return query
+        return query.join(Project, self.model.project_id == Project.id).filter(clause)
+
+
+class OwnDepartmentOnly(BaseFilter):
+    """For a ProjectManager's form: the department select offers its own department only."""
+
+    name = "own department"
+    arg_name = "own_department"
+
+    def apply(self, query, value):
+        user = current_user()
+        if user is not None and is_department_scoped(user):
+            return query.filter(self.model.id == user.department_id)
+        return query

@@ -1,0 +1,111 @@
+"""The project lifecycle (DESIGN §3) in one place: who may move a project from which status to
+which, under what preconditions. Web buttons, the REST API, imports and the CLI all call
+`transition()`; every transition leaves AuditEvents with its comment.
+"""
+from dataclasses import dataclass
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from core.audit import current_actor, set_audit_note
+from core.errors import Conflict, NotAllowed, ValidationFailed
+from core.extensions import db
+from core.security import OFFICE, PROJECT_MANAGER, has_role, is_department_scoped
+from projects import enums as s
+from projects.models import Project, Review
+from projects.services import validate_project
+
+
+@dataclass(frozen=True)
+class Step:
+    source: str
+    target: str
+    roles: tuple  # roles that may take the step
+    label: object  # the button's text
+    needs_comment: bool = False
+    decision: str | None = None  # a step that decides a review records one
+
+
+STEPS = (
+    Step(s.DRAFT, s.SUBMITTED, (PROJECT_MANAGER, OFFICE), _l("Submit")),
+    Step(s.RETURNED, s.SUBMITTED, (PROJECT_MANAGER, OFFICE), _l("Resubmit")),
+    Step(s.SUBMITTED, s.IN_REVIEW, (OFFICE,), _l("Start review")),
+    Step(s.IN_REVIEW, s.APPROVED, (OFFICE,), _l("Approve"), decision="approve"),
+    Step(s.IN_REVIEW, s.RETURNED, (OFFICE,), _l("Return for changes"), True, "return"),
+    Step(s.IN_REVIEW, s.REJECTED, (OFFICE,), _l("Reject"), True, "reject"),
+    Step(s.APPROVED, s.IN_CONSTRUCTION, (PROJECT_MANAGER, OFFICE), _l("Start construction")),
+    Step(s.IN_CONSTRUCTION, s.TRIAL_OPERATION, (PROJECT_MANAGER, OFFICE),
+         _l("Start trial operation")),
+    Step(s.TRIAL_OPERATION, s.ACCEPTED, (OFFICE,), _l("Record acceptance")),
+    Step(s.ACCEPTED, s.IN_OPERATION, (PROJECT_MANAGER, OFFICE), _l("Put into operation")),
+    Step(s.IN_OPERATION, s.EVALUATED, (OFFICE,), _l("Record post-evaluation")),
+    Step(s.EVALUATED, s.CLOSED, (OFFICE,), _l("Close")),
+)
+_BY_PAIR = {(st.source, st.target): st for st in STEPS}
+
+# Gates that later parts of PlanGuard add (milestones, funding): name -> check(project) that
+# returns a refusal message or None. Registered with `add_gate(target_status, check)`.
+_GATES: dict[str, list] = {}
+
+
+def add_gate(target: str, check) -> None:
+    _GATES.setdefault(target, []).append(check)
+
+
+def steps_from(project: Project, user) -> list[Step]:
+    """The steps this user may try on this project now (buttons to show)."""
+    return [st for st in STEPS if st.source == project.status and _role_allows(user, st, project)]
+
+
+def _role_allows(user, step: Step, project: Project) -> bool:
+    if user is None:
+        return True
+    if has_role(user, OFFICE) and OFFICE in step.roles:
+        return True
+    if PROJECT_MANAGER in step.roles and is_department_scoped(user):
+        return project.department_id == user.department_id
+    return False
+
+
+def transition(project: Project, target: str, user=None, comment: str = "",
+               stage: str = "proposal") -> Project:
+    """Move the project to `target`. Refusals: NotAllowed (role or department), Conflict (no such
+    step from the current status), ValidationFailed (a precondition or missing comment)."""
+    comment = (comment or "").strip()
+    if target not in s.STATUSES:
+        raise ValidationFailed(_("Unknown status: %(status)s.", status=target),
+                               {"to": _("Choose one of: %(choices)s.",
+                                        choices=", ".join(s.STATUSES))})
+    step = _BY_PAIR.get((project.status, target))
+    if step is None:
+        raise Conflict(_("A project that is %(current)s cannot become %(target)s.",
+                         current=project.status_label(), target=s.STATUSES[target]))
+    if not _role_allows(user, step, project):
+        raise NotAllowed(_("Your role or department may not %(action)s this project.",
+                           action=step.label))
+    if step.needs_comment and not comment:
+        raise ValidationFailed(_("Say why: a comment is required to %(action)s.",
+                                 action=step.label), {"comment": _("This field is required.")})
+    _check_preconditions(project, step)
+    if step.decision:
+        project.reviews.append(Review(stage=stage, decision=step.decision,
+                                      reviewer=user.username if user else current_actor(),
+                                      comments=comment or None))
+    set_audit_note(db.session, comment or str(step.label))
+    project.status = target
+    db.session.flush()
+    set_audit_note(db.session, None)
+    return project
+
+
+def _check_preconditions(project: Project, step: Step) -> None:
+    if step.target == s.SUBMITTED:
+        errors = validate_project(project)
+        if not (project.description or "").strip():
+            errors["description"] = _("Describe what the project builds before submitting it.")
+        if errors:
+            raise ValidationFailed(_("The proposal is incomplete."), errors)
+    for check in _GATES.get(step.target, []):
+        refusal = check(project)
+        if refusal:
+            raise ValidationFailed(refusal)

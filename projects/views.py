@@ -1,0 +1,241 @@
+"""Web views: project list/detail with lifecycle buttons and exports, reviews, import."""
+import os
+import secrets
+from pathlib import Path
+
+from flask import abort, current_app, flash, redirect, request, send_file, url_for
+from flask_appbuilder import BaseView, ModelView, expose, has_access
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_appbuilder.security.decorators import permission_name
+from flask_appbuilder.urltools import get_filter_args, get_order_args
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from wtforms import SelectField
+
+from core.errors import DomainError
+from core.export import csv_response, xlsx_response
+from core.extensions import db
+from core.security import current_user
+from core.viewhelpers import ServiceCheckedView
+from projects import importer, lifecycle
+from projects.enums import CATEGORIES, PROTECTION_LEVELS, STATUSES
+from projects.filters import OwnDepartmentOnly, VisibleProjectChildren, VisibleProjects
+from projects.models import Project, Review
+from projects.services import check_form_project, ensure_may_change, get_visible_project
+
+PROJECT_LABELS = {
+    "code": _l("Code"), "name": _l("Name"), "department": _l("Department"),
+    "department.name": _l("Department"), "primary_task": _l("Primary plan task"),
+    "primary_task.code": _l("Plan task"), "plan_tasks": _l("Plan tasks"),
+    "category": _l("Category"), "category_label": _l("Category"),
+    "description": _l("Description"), "capabilities": _l("Capabilities"),
+    "budget_total": _l("Budget (CNY)"), "start_date": _l("Planned start"),
+    "end_date": _l("Planned end"), "contractor": _l("Contractor"),
+    "supervisor": _l("Supervision firm"), "protection_level": _l("Protection level"),
+    "status": _l("Status"), "status_label": _l("Status"), "reuses": _l("Builds on"),
+    "created_by": _l("Created by"), "created_at": _l("Created (UTC)"),
+}
+EXPORT_COLUMNS = [
+    ("code", _l("Code")), ("name", _l("Name")), ("department", _l("Department")),
+    ("plan_task", _l("Plan task")), ("category", _l("Category")), ("status", _l("Status")),
+    ("budget_total", _l("Budget (CNY)")), ("start_date", _l("Planned start")),
+    ("end_date", _l("Planned end")), ("capabilities", _l("Capabilities")),
+    ("description", _l("Description")),
+]
+
+
+def _choices(mapping):
+    return [(k, str(v)) for k, v in mapping.items()]
+
+
+class ProjectModelView(ServiceCheckedView, ModelView):
+    datamodel = SQLAInterface(Project)
+    route_base = "/projects"
+    base_filters = [["id", VisibleProjects, None]]
+    base_order = ("code", "asc")
+    list_columns = ["code", "name", "department.name", "primary_task.code", "category_label",
+                    "budget_total", "status_label", "start_date", "end_date"]
+    order_columns = ["code", "name", "budget_total", "start_date", "end_date"]
+    search_columns = ["code", "name", "department", "primary_task", "category", "status",
+                      "budget_total", "start_date", "end_date", "description", "capabilities"]
+    form_columns = ["code", "name", "department", "primary_task", "plan_tasks", "category",
+                    "description", "capabilities", "budget_total", "start_date", "end_date",
+                    "contractor", "supervisor", "protection_level", "reuses"]
+    add_columns = edit_columns = form_columns
+    show_columns = ["code", "name", "status_label", "department", "primary_task", "plan_tasks",
+                    "category_label", "description", "capabilities", "budget_total",
+                    "start_date", "end_date", "contractor", "supervisor", "protection_level",
+                    "reuses", "created_by", "created_at"]
+    label_columns = PROJECT_LABELS
+    description_columns = {
+        "code": _l("Unique and stable, e.g. TC-2013-001"),
+        "capabilities": _l("What the project builds, tags separated by 、"),
+        "plan_tasks": _l("Further plan tasks besides the primary one"),
+    }
+    add_form_query_rel_fields = edit_form_query_rel_fields = {
+        "department": [["id", OwnDepartmentOnly, None]],
+    }
+    add_form_extra_fields = edit_form_extra_fields = {
+        "category": SelectField(_l("Category"), choices=_choices(CATEGORIES)),
+        "protection_level": SelectField(
+            _l("Protection level"), coerce=lambda v: int(v) if v not in (None, "", "None") else None,
+            choices=[("", "—")] + [(str(k), str(v)) for k, v in PROTECTION_LEVELS.items()]),
+    }
+    search_form_extra_fields = {
+        "status": SelectField(_l("Status"), choices=_choices(STATUSES)),
+        "category": SelectField(_l("Category"), choices=_choices(CATEGORIES)),
+    }
+    show_template = "project_show.html"
+    list_template = "project_list.html"
+    page_size = 25
+    list_title = _l("Projects")
+    show_title = _l("Project")
+    add_title = _l("Register a project")
+    edit_title = _l("Edit project")
+
+    def check(self, item, user, creating):
+        check_form_project(item, user, creating)
+
+    def check_delete(self, item, user):
+        ensure_may_change(user, item, deleting=True)
+
+    @expose("/show/<pk>", methods=["GET"])
+    @has_access
+    def show(self, pk):
+        widgets = self._show(pk)
+        project = db.session.get(Project, int(pk))
+        return self.render_template(
+            self.show_template, pk=pk, title=self.show_title, widgets=widgets,
+            related_views=self._related_views, project=project,
+            steps=lifecycle.steps_from(project, current_user()))
+
+    @expose("/transition/<int:pk>", methods=["POST"])
+    @has_access
+    @permission_name("transition")
+    def transition(self, pk):
+        """The lifecycle buttons post here; refusals come back as a message on the page."""
+        user = current_user()
+        try:
+            project = get_visible_project(pk, user)
+            lifecycle.transition(project, request.form.get("to", ""), user,
+                                 request.form.get("comment", ""))
+            db.session.commit()
+            flash(_("The project is now %(status)s.", status=project.status_label()), "success")
+        except DomainError as exc:
+            db.session.rollback()
+            if exc.status == 404:
+                abort(404)
+            flash(str(exc), "danger")
+        return redirect(url_for(".show", pk=pk))
+
+    @expose("/export/<fmt>")
+    @has_access
+    @permission_name("export")
+    def export(self, fmt):
+        """The current list, with its search filters and the user's scoping, as xlsx or csv."""
+        if fmt not in ("xlsx", "csv"):
+            abort(404)
+        get_filter_args(self._filters)
+        order = get_order_args().get(self.__class__.__name__) or ("code", "asc")
+        joined = self._filters.get_joined_filters(self._base_filters)
+        _, projects = self.datamodel.query(joined, order[0], order[1], page=None, page_size=None)
+        headers = [str(label) for _key, label in EXPORT_COLUMNS]
+        rows = (export_row(p) for p in projects)
+        name = f"projects.{fmt}"
+        if fmt == "csv":
+            return csv_response(name, headers, rows)
+        return xlsx_response(name, str(_l("Projects")), headers, rows,
+                             widths={1: 40, 2: 18, 10: 60})
+
+
+def export_row(project: Project) -> list:
+    return [project.code, project.name, project.department.name, project.primary_task.code,
+            str(project.category_label()), str(project.status_label()), project.budget_total,
+            project.start_date, project.end_date, project.capabilities, project.description]
+
+
+class ReviewView(ModelView):
+    datamodel = SQLAInterface(Review)
+    base_permissions = ["can_list", "can_show"]
+    base_filters = [["id", VisibleProjectChildren, None]]
+    list_columns = ["project", "stage_label", "decision_label", "reviewer", "decided_at",
+                    "comments"]
+    show_columns = ["project", "stage_label", "decision_label", "reviewer", "decided_at",
+                    "comments", "conditions"]
+    search_columns = ["project", "stage", "decision", "reviewer", "decided_at"]
+    label_columns = {"project": _l("Project"), "stage_label": _l("Stage"),
+                     "decision_label": _l("Decision"), "reviewer": _l("Reviewer"),
+                     "decided_at": _l("Decided (UTC)"), "comments": _l("Comments"),
+                     "conditions": _l("Conditions")}
+    base_order = ("decided_at", "desc")
+    list_title = show_title = _l("Reviews")
+
+
+class ProjectImportView(BaseView):
+    """Upload a file, see every error by row and column, then confirm: all rows or none."""
+
+    route_base = "/projects/import"
+    default_view = "upload"
+
+    def _staging_dir(self) -> Path:
+        path = Path(current_app.config["UPLOAD_DIR"]) / "imports"
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+    @expose("/", methods=["GET", "POST"])
+    @has_access
+    @permission_name("import")
+    def upload(self):
+        if request.method == "GET":
+            return self.render_template("project_import.html", stage="upload")
+        file = request.files.get("file")
+        suffix = Path(file.filename or "").suffix.lower() if file else ""
+        if not file or suffix not in importer.SUFFIXES:
+            flash(_("Choose an .xlsx or .json file."), "danger")
+            return self.render_template("project_import.html", stage="upload"), 400
+        token = secrets.token_hex(16)
+        staged = self._staging_dir() / f"{token}{suffix}"
+        file.save(staged)
+        try:
+            rows = importer.read_rows(staged)
+            importer.check_rows(rows, current_user())
+        except importer.ImportFailed as exc:
+            staged.unlink(missing_ok=True)
+            db.session.rollback()
+            return self.render_template("project_import.html", stage="errors",
+                                        errors=exc.row_errors, message=exc.message), 422
+        db.session.rollback()
+        return self.render_template("project_import.html", stage="confirm", rows=rows,
+                                    token=token, suffix=suffix)
+
+    @expose("/confirm", methods=["POST"])
+    @has_access
+    @permission_name("import")
+    def confirm(self):
+        token, suffix = request.form.get("token", ""), request.form.get("suffix", "")
+        if not token.isalnum() or suffix not in importer.SUFFIXES:
+            abort(400)
+        staged = self._staging_dir() / f"{token}{suffix}"
+        if not staged.exists():
+            flash(_("The uploaded file has expired; upload it again."), "danger")
+            return redirect(url_for(".upload"))
+        try:
+            created = importer.import_file(staged, current_user())
+            db.session.commit()
+        except importer.ImportFailed as exc:
+            db.session.rollback()
+            return self.render_template("project_import.html", stage="errors",
+                                        errors=exc.row_errors, message=exc.message), 422
+        finally:
+            os.remove(staged)
+        flash(_("%(n)d projects imported.", n=len(created)), "success")
+        return redirect(url_for("ProjectModelView.list"))
+
+    @expose("/template.xlsx")
+    @has_access
+    @permission_name("import")
+    def template(self):
+        return send_file(importer.template_workbook(), download_name="project-import-template.xlsx",
+                         as_attachment=True,
+                         mimetype="application/vnd.openxmlformats-officedocument"
+                                  ".spreadsheetml.sheet")
