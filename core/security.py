@@ -37,25 +37,28 @@ class PlanGuardSecurityManager(SecurityManager):
 
 
 # Which permissions each role gets, as (view-or-menu name pattern, permission pattern) pairs.
-# Admin gets every permission (FAB's admin role). Views and APIs are named in app.register_views.
-_READ = r"can_(list|show|get|info|export|download|chart)|menu_access"
-_DOMAIN = r"(Plan|PlanTask|Department|Project|Review|Funding|Disbursement|Expenditure|Milestone|Risk" \
-          r"|DataItem|AuditFinding|Report|Home|Portfolio|Dashboard)\w*|Plan|Projects|Reports"
+# Admin gets every permission (FAB's admin role). Views and APIs are named in app.register_views;
+# menu entries by the names given there.
+_READ = r"can_(list|show|get|info|export|tree|chart)|menu_access"
+_PLAN = r"PlanTreeView|PlanTaskView|PlanTaskApi|DepartmentView|DepartmentApi" \
+        r"|Plan|PlanTasks|Departments"
+_PROJECTS = r"ProjectModelView|ProjectApi|ReviewView|ReviewApi|Projects|Reviews"
+_AUDIT = r"AuditEventView|AuditEventApi|Audit|AuditTrail"
+_IMPORT = r"ProjectImportView|ProjectImport"
 ROLE_POLICY = {
     OFFICE: [
-        (_DOMAIN, _READ),
-        (r"PlanTask\w*", r"can_(add|edit|post|put)"),
-        (r"Project\w*", r"can_(add|edit|delete|post|put|delete|transition|import|template"
-                        r"|duplicate_check)"),
-        (r"Review\w*", r"can_(add|edit|post|put)"),
+        (_PLAN + "|" + _PROJECTS + "|" + _IMPORT, _READ),
+        (r"PlanTaskView|PlanTaskApi", r"can_(add|edit|post|put)"),
+        (r"ProjectModelView|ProjectApi|ProjectImportView",
+         r"can_(add|edit|delete|post|put|transition|import|duplicate_check)"),
     ],
     PROJECT_MANAGER: [
-        (_DOMAIN, _READ),
-        (r"Project\w*", r"can_(add|edit|delete|post|put|transition|import|template)"),
+        (_PLAN + "|" + _PROJECTS + "|" + _IMPORT, _READ),
+        (r"ProjectModelView|ProjectApi|ProjectImportView",
+         r"can_(add|edit|delete|post|put|transition|import|duplicate_check)"),
     ],
     AUDITOR: [
-        (_DOMAIN + r"|AuditEvent\w*|Audit", _READ),
-        (r"AuditFinding\w*", r"can_(add|edit|post|put)"),
+        (_PLAN + "|" + _PROJECTS + "|" + _AUDIT, _READ),
     ],
 }
 

@@ -1,0 +1,162 @@
+"""Fixtures: one app per test session on a fresh database (SQLite file, or the PostgreSQL
+database named by DATABASE_URL), built by `flask setup` exactly as in production; each test
+starts from the plan, the departments and one user per role, with no projects."""
+import os
+import tempfile
+
+import pytest
+from sqlalchemy import delete
+
+os.environ.setdefault("PLANGUARD_INSTANCE", tempfile.mkdtemp(prefix="planguard-test-"))
+
+from app import create_app  # noqa: E402
+from core.audit import AuditEvent  # noqa: E402
+from core.extensions import db  # noqa: E402
+
+USERS = {  # username: (role, department)
+    "admin": ("Admin", None),
+    "office": ("Office", "市信息化办公室"),
+    "pm": ("ProjectManager", "市公安局"),
+    "pm2": ("ProjectManager", "市水利局"),
+    "auditor": ("Auditor", "市审计局"),
+}
+PASSWORD = "Secret-pw-1"
+
+
+def _database_url() -> str:
+    url = os.environ.get("DATABASE_URL")
+    if url:
+        return url
+    return "sqlite:///" + os.path.join(os.environ["PLANGUARD_INSTANCE"], "test.db")
+
+
+@pytest.fixture(scope="session")
+def app():
+    os.environ["DATABASE_URL"] = _database_url()
+    app = create_app({"PLANGUARD_ENV": "testing", "ADMIN_PASSWORD": PASSWORD,
+                      "UPLOAD_DIR": os.path.join(os.environ["PLANGUARD_INSTANCE"], "uploads")})
+    with app.app_context():
+        _drop_everything()
+        result = app.test_cli_runner().invoke(args=["setup"])
+        assert result.exit_code == 0, result.output
+        from core.cli import create_user
+        for username, (role, department) in USERS.items():
+            if username != "admin":
+                create_user(username, PASSWORD, role, department)
+        db.session.remove()
+    yield app
+
+
+def _drop_everything():
+    """A database left by an earlier run (PostgreSQL) starts empty."""
+    from flask_appbuilder import Model
+    from sqlalchemy import text
+    engine = db.engine
+    Model.metadata.drop_all(engine)
+    with engine.begin() as conn:
+        conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+
+
+@pytest.fixture(autouse=True)
+def clean(app):
+    """Every test starts without projects, reviews or audit events, and leaves none behind."""
+    yield
+    with app.app_context():
+        db.session.rollback()
+        from projects.models import Project, Review, project_plan_task, project_reuse
+        for table in (project_reuse, project_plan_task, Review.__table__, Project.__table__,
+                      AuditEvent.__table__):
+            db.session.execute(delete(table))
+        db.session.commit()
+        db.session.remove()
+
+
+@pytest.fixture
+def ctx(app):
+    """A request context for calling services directly. Do not combine with `web` or `api`:
+    their requests would share this context's `g` (and its logged-in user)."""
+    with app.test_request_context():
+        yield
+        db.session.rollback()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+class Browser:
+    """A logged-in web client: `as_user('pm')` then get/post like the test client."""
+
+    def __init__(self, app):
+        self.app = app
+
+    def as_user(self, username, lang="zh"):
+        client = self.app.test_client()
+        response = client.post("/login/", data={"username": username, "password": PASSWORD})
+        assert response.status_code == 302, f"login of {username} failed"
+        client.get(f"/lang/{lang}")
+        return client
+
+
+@pytest.fixture
+def web(app):
+    return Browser(app)
+
+
+class Api:
+    """A JWT client for /api/v1: `api.as_user('office').post('/api/v1/project/', json=...)`."""
+
+    def __init__(self, app):
+        self.app = app
+        self.tokens = {}
+
+    def as_user(self, username):
+        client = self.app.test_client()
+        if username not in self.tokens:
+            response = client.post("/api/v1/security/login", json={
+                "username": username, "password": PASSWORD, "provider": "db"})
+            assert response.status_code == 200, response.get_json()
+            self.tokens[username] = response.get_json()["access_token"]
+        client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {self.tokens[username]}"
+        return client
+
+
+@pytest.fixture
+def api(app):
+    return Api(app)
+
+
+def proposal(**overrides) -> dict:
+    """A valid project body in the import keys, for the 市公安局 department."""
+    body = {"code": "TC-2013-001", "name": "城区治安视频监控系统二期",
+            "department": "市公安局", "plan_task": "T3", "category": "emergency",
+            "description": "在城区主要路口和重点单位新建高清视频监控点位,接入公安视频专网。",
+            "capabilities": ["视频监控", "治安防控"], "budget_total": "2500000.00",
+            "start_date": "2013-03-01", "end_date": "2013-12-31"}
+    body.update(overrides)
+    return body
+
+
+@pytest.fixture
+def make_project(app):
+    """Create a project through the service as the system, optionally moved to a status."""
+    from core.audit import acting_as
+    from projects.models import Project
+    from projects.services import create_project
+
+    def make(status="draft", **overrides):
+        with app.app_context(), acting_as("fixture"):
+            project = create_project(proposal(**overrides))
+            if status != "draft":
+                project.status = status
+            db.session.commit()
+            return project.id
+
+    return make
+
+
+def get_project(project_id):
+    from projects.models import Project
+    db.session.expire_all()
+    return db.session.get(Project, project_id)
