@@ -52,7 +52,8 @@ class Project(Audited, Model):
 
     department: Mapped[Department] = relationship(lazy="joined", innerjoin=True)
     primary_task: Mapped[PlanTask] = relationship(lazy="joined", innerjoin=True)
-    plan_tasks: Mapped[list[PlanTask]] = relationship(secondary=project_plan_task)
+    plan_tasks: Mapped[list[PlanTask]] = relationship(secondary=project_plan_task,
+                                                      order_by=PlanTask.code)
     reuses: Mapped[list["Project"]] = relationship(
         secondary=project_reuse,
         primaryjoin=id == project_reuse.c.project_id,

@@ -1,0 +1,44 @@
+# PlanGuard: `make run` serves a demo on http://127.0.0.1:8080, `make test` runs the test suite.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8080
+DEMO_PROJECTS ?= 2000
+export FLASK_APP := app.py
+
+.PHONY: install translations setup demo run serve test test-fast browser clean
+
+$(BIN)/activate: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $(BIN)/activate
+
+install: $(BIN)/activate translations
+
+translations: $(BIN)/activate
+	$(BIN)/pybabel compile -q -d core/translations
+
+setup: install
+	$(BIN)/flask setup
+
+demo: setup
+	@if [ "$$($(BIN)/flask shell -c 'from projects.models import Project; from core.extensions import db; print(db.session.query(Project).count())' 2>/dev/null | tail -1)" = "0" ]; then \
+		$(BIN)/flask demo seed --projects $(DEMO_PROJECTS); \
+	else echo "demo data present"; fi
+
+run: demo
+	@echo "PlanGuard on http://127.0.0.1:$(PORT)  (login: $${ADMIN_USER:-admin} / $${ADMIN_PASSWORD:-admin}; demo users office, pm, pm2, auditor: password = username)"
+	$(BIN)/gunicorn --bind 127.0.0.1:$(PORT) --workers 2 --access-logfile - "app:create_app()"
+
+# Browser tests need Debian's chromium; installed here when missing (never a downloaded browser).
+browser:
+	@command -v chromium >/dev/null 2>&1 || (command -v apt-get >/dev/null 2>&1 && \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null) \
+		|| echo "chromium missing: browser tests will be skipped")
+
+test: install browser
+	$(BIN)/python -m pytest -q tests
+
+clean:
+	rm -rf $(VENV) instance test-artifacts
