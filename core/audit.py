@@ -152,8 +152,9 @@ def _write(session: Session, flush_context) -> None:
     for action, obj, field, old, new in pending:
         if action == "insert":
             new = _snapshot(obj)
+        key = inspect(obj).mapper.primary_key_from_instance(obj)
         rows.append(dict(at=at, actor=actor, action=action, entity=obj.__tablename__,
-                         entity_id=inspect(obj).identity[0] if inspect(obj).identity else None,
+                         entity_id=key[0] if len(key) == 1 else None,
                          field=field, old_value=old, new_value=new, note=note))
     session.connection().execute(insert(AuditEvent.__table__), rows)
 

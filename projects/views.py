@@ -3,7 +3,7 @@ import os
 import secrets
 from pathlib import Path
 
-from flask import abort, current_app, flash, redirect, request, send_file, url_for
+from flask import abort, current_app, flash, g, redirect, request, send_file, url_for
 from flask_appbuilder import BaseView, ModelView, expose, has_access
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import permission_name
@@ -85,6 +85,12 @@ class ProjectModelView(ServiceCheckedView, ModelView):
         "status": SelectField(_l("Status"), choices=_choices(STATUSES)),
         "category": SelectField(_l("Category"), choices=_choices(CATEGORIES)),
     }
+    formatters_columns = {
+        "plan_tasks": lambda tasks: "、".join(str(t) for t in tasks),
+        "reuses": lambda projects: "、".join(str(p) for p in projects),
+        "protection_level": lambda level: PROTECTION_LEVELS.get(level, ""),
+        "contractor": lambda text: text or "", "supervisor": lambda text: text or "",
+    }
     show_template = "project_show.html"
     list_template = "project_list.html"
     page_size = 25
@@ -98,6 +104,15 @@ class ProjectModelView(ServiceCheckedView, ModelView):
 
     def check_delete(self, item, user):
         ensure_may_change(user, item, deleting=True)
+
+    def post_add(self, item):
+        g.added_project_id = item.id
+
+    def post_add_redirect(self):
+        """After registering a project, show it: the next step (submit) is a button there."""
+        if getattr(g, "added_project_id", None):
+            return redirect(url_for(".show", pk=g.added_project_id))
+        return super().post_add_redirect()
 
     @expose("/show/<pk>", methods=["GET"])
     @has_access

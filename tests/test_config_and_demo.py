@@ -1,0 +1,75 @@
+"""Production refuses unsafe defaults; the demo portfolio is realistic and reproducible; the UI
+speaks Chinese by default and English on request."""
+import pytest
+from sqlalchemy import func, select
+
+from app import create_app
+from core.extensions import db
+from projects.enums import STATUSES
+from projects.models import Project, Review
+
+
+def test_production_refuses_the_default_secret(monkeypatch):
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        create_app({"PLANGUARD_ENV": "production"})
+    monkeypatch.setenv("SECRET_KEY", "x" * 40)
+    monkeypatch.delenv("ADMIN_PASSWORD", raising=False)
+    with pytest.raises(RuntimeError, match="ADMIN_PASSWORD"):
+        create_app({"PLANGUARD_ENV": "production"})
+
+
+def test_demo_seed_is_reproducible_and_covers_every_status(runner, app):
+    result = runner.invoke(args=["demo", "seed", "--projects", "400", "--seed", "7",
+                                 "--no-users"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        first = [(p.code, p.name, p.department_id, str(p.budget_total), p.status)
+                 for p in db.session.scalars(select(Project).order_by(Project.code))]
+        statuses = {p[4] for p in first}
+        departments = {p[2] for p in first}
+        approved = db.session.scalar(select(func.count()).select_from(Project).where(
+            Project.status == "in_operation"))
+        decided = db.session.scalar(select(func.count(func.distinct(Review.project_id))))
+        db.session.execute(db.delete(Review))
+        db.session.execute(db.text("DELETE FROM project_plan_task"))
+        db.session.execute(db.delete(Project))
+        db.session.commit()
+    assert statuses == set(STATUSES)
+    assert len(departments) >= 30
+    assert approved > 0 and decided > approved
+    assert all("{" not in name for _c, name, *_ in first)
+    runner.invoke(args=["demo", "seed", "--projects", "400", "--seed", "7", "--no-users"])
+    with app.app_context():
+        second = [(p.code, p.name, p.department_id, str(p.budget_total), p.status)
+                  for p in db.session.scalars(select(Project).order_by(Project.code))]
+    assert first == second
+
+
+def test_login_page_is_chinese_by_default_and_english_on_request(app):
+    client = app.test_client()
+    assert "登录" in client.get("/login/").get_data(as_text=True)
+    client.get("/lang/en")
+    assert "Login" in client.get("/login/").get_data(as_text=True)
+
+
+def test_users_create_command_checks_role_and_department(runner, app):
+    result = runner.invoke(args=["users", "create", "--username", "pm3", "--password", "pw-12345",
+                                 "--role", "ProjectManager"])
+    assert result.exit_code != 0 and "department" in result.output
+    result = runner.invoke(args=["users", "create", "--username", "pm3", "--password", "pw-12345",
+                                 "--role", "ProjectManager", "--department", "SLJ-unknown"])
+    assert result.exit_code != 0 and "unknown department" in result.output
+    result = runner.invoke(args=["users", "create", "--username", "pm3", "--password", "pw-12345",
+                                 "--role", "ProjectManager", "--department", "市教育局"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        user = app.appbuilder.sm.find_user(username="pm3")
+        assert user.department.name == "市教育局" and [r.name for r in user.roles] == [
+            "ProjectManager"]
+
+
+def test_setup_is_idempotent(runner):
+    result = runner.invoke(args=["setup"])
+    assert result.exit_code == 0, result.output
+    assert "departments added: 0" in result.output and "changed rows: 0" in result.output
