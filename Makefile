@@ -17,7 +17,7 @@ $(BIN)/activate: requirements.txt
 install: $(BIN)/activate translations
 
 translations: $(BIN)/activate
-	$(BIN)/pybabel compile -q -d core/translations
+	$(BIN)/pybabel compile -d core/translations
 
 setup: install
 	$(BIN)/flask setup
