@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import delete
 
 os.environ.setdefault("PLANGUARD_INSTANCE", tempfile.mkdtemp(prefix="planguard-test-"))
+os.environ.setdefault("SECRET_KEY", "test-only-secret-key-of-forty-characters")
 
 from app import create_app  # noqa: E402
 from core.audit import AuditEvent  # noqa: E402
