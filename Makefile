@@ -42,3 +42,10 @@ test: install browser
 
 clean:
 	rm -rf $(VENV) instance test-artifacts
+
+# After changing user-facing strings: refresh the catalog, translate the new entries in
+# core/translations/zh/LC_MESSAGES/messages.po, then `make translations`.
+messages: $(BIN)/activate
+	$(BIN)/pybabel extract -F core/babel.cfg -k _l -k lazy_gettext -k _n:1,2 -k lazy_ngettext:1,2 \
+		--project=PlanGuard -o core/translations/messages.pot .
+	$(BIN)/pybabel update -i core/translations/messages.pot -d core/translations -l zh --no-fuzzy-matching

@@ -35,6 +35,17 @@ class PlanGuardSecurityManager(SecurityManager):
     user_model = PlanGuardUser
     userdbmodelview = PlanGuardUserDBModelView
 
+    def _has_view_access(self, user, permission_name: str, view_name: str) -> bool:
+        """FAB asks the database once per menu entry and button; a page asks 15 times. Load the
+        user's (permission, view) pairs once per request instead."""
+        if not has_request_context():
+            return super()._has_view_access(user, permission_name, view_name)
+        cache = g.setdefault("planguard_permissions", {})
+        key = getattr(user, "id", None)
+        if key not in cache:
+            cache[key] = self.get_user_permissions(user)
+        return (permission_name, view_name) in cache[key]
+
 
 # Which permissions each role gets, as (view-or-menu name pattern, permission pattern) pairs.
 # Admin gets every permission (FAB's admin role). Views and APIs are named in app.register_views;

@@ -6,7 +6,7 @@ CATEGORIES = {
     "network": _l("Network"),
     "application": _l("Application system"),
     "data_sharing": _l("Data sharing"),
-    "security": _l("Security"),
+    "security": _l("Information security"),
     "emergency": _l("Emergency command"),
     "portal": _l("Portal and online services"),
 }

@@ -1,0 +1,52 @@
+"""Helpers for benchmarks: a scratch database built by `flask setup`, timing, query counting."""
+import os
+import statistics
+import sys
+import tempfile
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+
+def scratch_app():
+    """An app on BENCH_DATABASE_URL, or on a new SQLite file; schema and plan loaded."""
+    os.environ.setdefault("PLANGUARD_INSTANCE", tempfile.mkdtemp(prefix="planguard-bench-"))
+    os.environ["DATABASE_URL"] = os.environ.get("BENCH_DATABASE_URL") or (
+        "sqlite:///" + os.path.join(os.environ["PLANGUARD_INSTANCE"], "bench.db"))
+    from app import create_app
+    app = create_app({"PLANGUARD_ENV": "testing"})
+    with app.app_context():
+        result = app.test_cli_runner().invoke(args=["setup"])
+        assert result.exit_code == 0, result.output
+    return app
+
+
+def percentiles(samples_ms):
+    ordered = sorted(samples_ms)
+    p95 = ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
+    return statistics.median(ordered), p95
+
+
+@contextmanager
+def timed(label):
+    started = time.perf_counter()
+    yield
+    print(f"{label}: {time.perf_counter() - started:.2f} s")
+
+
+@contextmanager
+def count_queries(engine):
+    """Counts the SQL statements run inside the block: `with count_queries(e) as n: ...; n[0]`."""
+    from sqlalchemy import event
+    counter = [0]
+
+    def before(*_args, **_kwargs):
+        counter[0] += 1
+
+    event.listen(engine, "before_cursor_execute", before)
+    try:
+        yield counter
+    finally:
+        event.remove(engine, "before_cursor_execute", before)
