@@ -23,9 +23,7 @@ setup: install
 	$(BIN)/flask setup
 
 demo: setup
-	@if [ "$$($(BIN)/flask shell -c 'from projects.models import Project; from core.extensions import db; print(db.session.query(Project).count())' 2>/dev/null | tail -1)" = "0" ]; then \
-		$(BIN)/flask demo seed --projects $(DEMO_PROJECTS); \
-	else echo "demo data present"; fi
+	$(BIN)/flask demo seed --projects $(DEMO_PROJECTS) --if-empty
 
 run: demo
 	@echo "PlanGuard on http://127.0.0.1:$(PORT)  (login: $${ADMIN_USER:-admin} / $${ADMIN_PASSWORD:-admin}; demo users office, pm, pm2, auditor: password = username)"

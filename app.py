@@ -68,6 +68,17 @@ def register_views(appbuilder) -> None:
                         category="Audit", category_label=_l("Audit"))
     for api in (PlanTaskApi, DepartmentApi, ProjectApi, ReviewApi, AuditEventApi):
         appbuilder.add_api(api)
+    limit_api_login(appbuilder)
+
+
+def limit_api_login(appbuilder) -> None:
+    """FAB rate-limits the web login only; give the JWT login the same limit."""
+    sm = appbuilder.sm
+    if not sm.is_auth_limited:
+        return
+    for view in appbuilder.baseviews:
+        if type(view).__name__ == "SecurityApi":
+            sm.limiter.limit(sm.auth_rate_limit, methods=["POST"])(view.blueprint)
 
 
 def register_cli(app: Flask) -> None:

@@ -56,20 +56,21 @@ _PLAN = r"PlanTreeView|PlanTaskView|PlanTaskApi|DepartmentView|DepartmentApi" \
 _PROJECTS = r"ProjectModelView|ProjectApi|ReviewView|ReviewApi|Projects|Reviews"
 _AUDIT = r"AuditEventView|AuditEventApi|Audit|AuditTrail"
 _IMPORT = r"ProjectImportView|ProjectImport"
+_API_DOCS = r"OpenApi|SwaggerView"
 ROLE_POLICY = {
     OFFICE: [
-        (_PLAN + "|" + _PROJECTS + "|" + _IMPORT, _READ),
+        (_PLAN + "|" + _PROJECTS + "|" + _IMPORT + "|" + _API_DOCS, _READ),
         (r"PlanTaskView|PlanTaskApi", r"can_(add|edit|post|put)"),
         (r"ProjectModelView|ProjectApi|ProjectImportView",
          r"can_(add|edit|delete|post|put|transition|import|duplicate_check)"),
     ],
     PROJECT_MANAGER: [
-        (_PLAN + "|" + _PROJECTS + "|" + _IMPORT, _READ),
+        (_PLAN + "|" + _PROJECTS + "|" + _IMPORT + "|" + _API_DOCS, _READ),
         (r"ProjectModelView|ProjectApi|ProjectImportView",
          r"can_(add|edit|delete|post|put|transition|import|duplicate_check)"),
     ],
     AUDITOR: [
-        (_PLAN + "|" + _PROJECTS + "|" + _AUDIT, _READ),
+        (_PLAN + "|" + _PROJECTS + "|" + _AUDIT + "|" + _API_DOCS, _READ),
     ],
 }
 

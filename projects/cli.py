@@ -40,11 +40,16 @@ def demo_cli():
 @click.option("--projects", "count", default=300, show_default=True, type=click.IntRange(0))
 @click.option("--seed", default=2012, show_default=True, type=int)
 @click.option("--users/--no-users", default=True, help="create one demo user per role")
+@click.option("--if-empty", is_flag=True, help="do nothing when projects exist already")
 @with_appcontext
-def demo_seed(count, seed, users):
+def demo_seed(count, seed, users, if_empty):
     """Add a reproducible demo portfolio (and demo users office, pm, auditor)."""
     from projects.demo import seed_demo_users, seed_projects
+    from projects.models import Project
 
+    if if_empty and db.session.query(Project.id).first() is not None:
+        click.echo("projects exist: demo seed skipped")
+        return
     started = time.perf_counter()
     with acting_as("system"):
         added = seed_projects(count, seed)

@@ -73,3 +73,19 @@ def test_setup_is_idempotent(runner):
     result = runner.invoke(args=["setup"])
     assert result.exit_code == 0, result.output
     assert "departments added: 0" in result.output and "changed rows: 0" in result.output
+
+
+def test_api_login_is_rate_limited_like_the_web_login(app):
+    limited = create_app({"PLANGUARD_ENV": "testing", "AUTH_RATE_LIMITED": True,
+                          "RATELIMIT_ENABLED": True, "AUTH_RATE_LIMIT": "3 per minute"})
+    client = limited.test_client()
+    codes = [client.post("/api/v1/security/login", json={
+        "username": "office", "password": "wrong", "provider": "db"}).status_code
+        for _ in range(5)]
+    assert codes[:3] == [401, 401, 401] and codes[-1] == 429
+
+
+def test_openapi_spec_lists_the_project_resource(api):
+    spec = api.as_user("pm").get("/api/v1/_openapi").get_json()
+    assert "/api/v1/project/{pk}/transition" in spec["paths"]
+    assert "post" in spec["paths"]["/api/v1/project/"]
