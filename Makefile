@@ -6,7 +6,7 @@ PORT ?= 8080
 DEMO_PROJECTS ?= 2000
 export FLASK_APP := app.py
 
-.PHONY: install translations setup demo run serve test test-fast browser clean
+.PHONY: install translations setup demo run test debian-packages messages clean
 
 $(BIN)/activate: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -14,7 +14,7 @@ $(BIN)/activate: requirements.txt
 	$(BIN)/pip install --quiet -r requirements.txt
 	touch $(BIN)/activate
 
-install: $(BIN)/activate translations
+install: $(BIN)/activate translations debian-packages
 
 translations: $(BIN)/activate
 	$(BIN)/pybabel compile -d core/translations
@@ -29,13 +29,16 @@ run: demo
 	@echo "PlanGuard on http://127.0.0.1:$(PORT)  (login: $${ADMIN_USER:-admin} / $${ADMIN_PASSWORD:-admin}; demo users office, pm, pm2, auditor: password = username)"
 	$(BIN)/gunicorn --bind 127.0.0.1:$(PORT) --workers 2 --access-logfile - "app:create_app()"
 
-# Browser tests need Debian's chromium; installed here when missing (never a downloaded browser).
-browser:
-	@command -v chromium >/dev/null 2>&1 || (command -v apt-get >/dev/null 2>&1 && \
-		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null) \
-		|| echo "chromium missing: browser tests will be skipped")
+# Debian packages: a CJK font for charts and chromium for the browser tests, installed when
+# missing (never a downloaded browser).
+debian-packages:
+	@if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi "wqy\|Noto Sans CJK"; then \
+		if command -v apt-get >/dev/null 2>&1; then \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null; \
+		else echo "no apt-get: install chromium and fonts-wqy-microhei by hand"; fi; \
+	fi
 
-test: install browser
+test: install
 	$(BIN)/python -m pytest -q tests
 
 clean:

@@ -32,6 +32,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         appbuilder = new_appbuilder()
         appbuilder.init_app(app, db.session)
         register_views(appbuilder)
+    register_rules()
     register_cli(app)
     register_error_pages(app)
     return app
@@ -79,6 +80,11 @@ def limit_api_login(appbuilder) -> None:
     for view in appbuilder.baseviews:
         if type(view).__name__ == "SecurityApi":
             sm.limiter.limit(sm.auth_rate_limit, methods=["POST"])(view.blueprint)
+
+
+def register_rules() -> None:
+    """Gates and warnings on lifecycle steps, and demo-data hooks, that packages contribute
+    (DESIGN §3): one place to see every rule a transition checks."""
 
 
 def register_cli(app: Flask) -> None:

@@ -126,11 +126,12 @@ class ProjectApi(DomainErrorsApi):
             return self.response_422(message=localized(err.messages))
         try:
             project = services.get_visible_project(pk, current_user())
-            lifecycle.transition(project, args["to"], current_user(), args["comment"] or "")
+            warnings = lifecycle.transition(project, args["to"], current_user(),
+                                            args["comment"] or "")
             db.session.commit()
         except DomainError as exc:
             return self.domain_error(exc)
-        return self.response(200, result=self.show_model_schema.dump(project))
+        return self.response(200, result=self.show_model_schema.dump(project), warnings=warnings)
 
 
 class ReviewApi(DomainErrorsApi):

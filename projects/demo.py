@@ -26,6 +26,17 @@ STATUS_WEIGHTS = {
     s.EVALUATED: 7, s.CLOSED: 6,
 }
 DECIDED = {s.RETURNED: "return", s.REJECTED: "reject"}
+# Other packages add their demo rows (funding, milestones, risks) for the projects just seeded:
+# hook(project_rows, rng) with project_rows as inserted (dicts with id, status, dates, budget).
+# Registered in app.register_rules().
+_HOOKS: list = []
+
+
+def add_demo_hook(hook) -> None:
+    if hook not in _HOOKS:
+        _HOOKS.append(hook)
+
+
 BUDGET_STEPS = [Decimal(x) for x in ("80000", "150000", "300000", "500000", "800000",
                                      "1200000", "2000000", "3500000", "6000000", "12000000")]
 
@@ -90,6 +101,8 @@ def seed_projects(count: int, seed: int = 2012, prefix: str = "DEMO") -> int:
     _bulk(Review, review_rows)
     _audit_inserts("project", project_rows)
     _audit_inserts("review", review_rows)
+    for hook in _HOOKS:
+        hook(project_rows, random.Random(seed + 1))
     return len(project_rows)
 
 

@@ -43,13 +43,21 @@ STEPS = (
 )
 _BY_PAIR = {(st.source, st.target): st for st in STEPS}
 
-# Gates that later parts of PlanGuard add (milestones, funding): name -> check(project) that
-# returns a refusal message or None. Registered with `add_gate(target_status, check)`.
+# Gates and warnings that other parts of PlanGuard add (milestones, funding, the duplicate
+# guard): check(project) returns a message or None. A gate's message refuses the step; a
+# warning's message is shown and the step goes ahead. Registered in app.register_rules().
 _GATES: dict[str, list] = {}
+_WARNINGS: dict[str, list] = {}
 
 
 def add_gate(target: str, check) -> None:
-    _GATES.setdefault(target, []).append(check)
+    if check not in _GATES.setdefault(target, []):
+        _GATES[target].append(check)
+
+
+def add_warning(target: str, check) -> None:
+    if check not in _WARNINGS.setdefault(target, []):
+        _WARNINGS[target].append(check)
 
 
 def steps_from(project: Project, user) -> list[Step]:
@@ -68,9 +76,10 @@ def _role_allows(user, step: Step, project: Project) -> bool:
 
 
 def transition(project: Project, target: str, user=None, comment: str = "",
-               stage: str = "proposal") -> Project:
-    """Move the project to `target`. Refusals: NotAllowed (role or department), Conflict (no such
-    step from the current status), ValidationFailed (a precondition or missing comment)."""
+               stage: str = "proposal") -> list[str]:
+    """Move the project to `target` and return the warnings to show. Refusals: NotAllowed (role
+    or department), Conflict (no such step from the current status), ValidationFailed (a
+    precondition or missing comment)."""
     comment = (comment or "").strip()
     if target not in s.STATUSES:
         raise ValidationFailed(_("Unknown status: %(status)s.", status=target),
@@ -87,6 +96,7 @@ def transition(project: Project, target: str, user=None, comment: str = "",
         raise ValidationFailed(_("Say why: a comment is required to %(action)s.",
                                  action=step.label), {"comment": _("This field is required.")})
     _check_preconditions(project, step)
+    warnings = [w for w in (check(project) for check in _WARNINGS.get(target, [])) if w]
     if step.decision:
         project.reviews.append(Review(stage=stage, decision=step.decision,
                                       reviewer=user.username if user else current_actor(),
@@ -95,7 +105,7 @@ def transition(project: Project, target: str, user=None, comment: str = "",
     project.status = target
     db.session.flush()
     set_audit_note(db.session, None)
-    return project
+    return [str(w) for w in warnings]
 
 
 def _check_preconditions(project: Project, step: Step) -> None:

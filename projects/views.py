@@ -132,10 +132,12 @@ class ProjectModelView(ServiceCheckedView, ModelView):
         user = current_user()
         try:
             project = get_visible_project(pk, user)
-            lifecycle.transition(project, request.form.get("to", ""), user,
-                                 request.form.get("comment", ""))
+            warnings = lifecycle.transition(project, request.form.get("to", ""), user,
+                                            request.form.get("comment", ""))
             db.session.commit()
             flash(_("The project is now %(status)s.", status=project.status_label()), "success")
+            for warning in warnings:
+                flash(warning, "warning")
         except DomainError as exc:
             db.session.rollback()
             if exc.status == 404:

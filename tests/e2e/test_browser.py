@@ -14,7 +14,7 @@ from conftest import PASSWORD
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 pytestmark = pytest.mark.skipif(CHROMIUM is None,
-                                reason="Debian's chromium is not installed (make browser)")
+                                reason="Debian's chromium is not installed (make install adds it)")
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,39 @@
+"""matplotlib set up for Chinese labels: a CJK font that is really installed, no boxes.
+
+Debian's fonts-wqy-microhei is installed by `make install`; Noto CJK works too.
+"""
+import io
+
+import matplotlib
+
+matplotlib.use("Agg")
+from matplotlib import font_manager  # noqa: E402
+from matplotlib import pyplot as plt  # noqa: E402
+
+CJK_FONTS = ("WenQuanYi Micro Hei", "Noto Sans CJK SC", "Noto Sans CJK JP", "Source Han Sans SC",
+             "SimHei", "Microsoft YaHei")
+
+
+def cjk_font() -> str | None:
+    """The first installed CJK font family, or None (labels would render as boxes)."""
+    installed = {f.name for f in font_manager.fontManager.ttflist}
+    return next((name for name in CJK_FONTS if name in installed), None)
+
+
+def setup_matplotlib() -> None:
+    font = cjk_font()
+    if font:
+        plt.rcParams["font.sans-serif"] = [font, "DejaVu Sans"]
+        plt.rcParams["font.family"] = "sans-serif"
+    plt.rcParams["axes.unicode_minus"] = False
+
+
+def png_bytes(figure) -> bytes:
+    """Render and close a figure."""
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
+    plt.close(figure)
+    return buffer.getvalue()
+
+
+setup_matplotlib()
