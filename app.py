@@ -42,6 +42,7 @@ def import_models() -> None:
     """Every model class, so that mappers and Alembic see the whole schema."""
     import plan.models  # noqa: F401
     import projects.models  # noqa: F401
+    import projects.guard.models  # noqa: F401
 
 
 def register_views(appbuilder) -> None:
@@ -51,6 +52,9 @@ def register_views(appbuilder) -> None:
     from core.views import AuditEventApi, AuditEventView
     from plan.views import DepartmentApi, DepartmentView, PlanTaskApi, PlanTaskView, PlanTreeView
     from projects.api import ProjectApi, ReviewApi
+    from projects.guard.api import DataItemApi
+    from projects.guard.views import (DataCatalogueView, DataItemView, DuplicatesView,
+                                      ReviewQueueView)
     from projects.views import ProjectImportView, ProjectModelView, ReviewView
 
     appbuilder.add_view(PlanTreeView, "Plan", label=_l("Plan"), icon="fa-sitemap",
@@ -65,9 +69,17 @@ def register_views(appbuilder) -> None:
                         category="Projects")
     appbuilder.add_view(ProjectImportView, "ProjectImport", label=_l("Import projects"),
                         icon="fa-upload", category="Projects")
+    appbuilder.add_view(ReviewQueueView, "ReviewQueue", label=_l("Review queue"),
+                        icon="fa-inbox", category="Projects")
+    appbuilder.add_view(DuplicatesView, "Duplicates", label=_l("Suspected duplicates"),
+                        icon="fa-clone", category="Projects")
+    appbuilder.add_view(DataItemView, "DataItems", label=_l("Information resources"),
+                        icon="fa-database", category="Projects")
+    appbuilder.add_view(DataCatalogueView, "DataCatalogue", label=_l("Shared data catalogue"),
+                        icon="fa-book", category="Plan")
     appbuilder.add_view(AuditEventView, "AuditTrail", label=_l("Audit trail"), icon="fa-history",
                         category="Audit", category_label=_l("Audit"))
-    for api in (PlanTaskApi, DepartmentApi, ProjectApi, ReviewApi, AuditEventApi):
+    for api in (PlanTaskApi, DepartmentApi, ProjectApi, ReviewApi, DataItemApi, AuditEventApi):
         appbuilder.add_api(api)
     limit_api_login(appbuilder)
 
@@ -85,6 +97,12 @@ def limit_api_login(appbuilder) -> None:
 def register_rules() -> None:
     """Gates and warnings on lifecycle steps, and demo-data hooks, that packages contribute
     (DESIGN §3): one place to see every rule a transition checks."""
+    from projects import lifecycle
+    from projects.guard import services as guard
+
+    guard.install()
+    lifecycle.add_after("submitted", guard.store_at_submission)
+    lifecycle.add_gate("approved", guard.approval_gate)
 
 
 def register_cli(app: Flask) -> None:

@@ -68,6 +68,14 @@ class BaseConfig:
     DEPARTMENTS_FILE = str(BASE_DIR / "data" / "departments.json")
     PROJECT_CODE_PATTERN = r"^[A-Z][A-Z0-9]{0,9}(-[A-Z0-9]{1,12}){1,3}$"
     PROJECT_LIST_PAGE_SIZE = 25
+    # Review stages in order (建议书, 可行性研究, 初步设计与概算). A project listed in the plan
+    # starts at the second stage, as the national rules allow.
+    REVIEW_STAGES = ("proposal", "feasibility", "design")
+    # The duplicate-construction guard: a match at or above the threshold is flagged.
+    GUARD_THRESHOLD = float(os.environ.get("GUARD_THRESHOLD", "0.45"))
+    GUARD_WEIGHTS = {"concepts": 0.45, "terms": 0.25, "identity": 0.2, "task": 0.05,
+                     "category": 0.05, "data": 0.1}
+    GUARD_MAX_MATCHES = 10
     IMPORT_MAX_ROWS = 20000
 
 

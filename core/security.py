@@ -50,27 +50,32 @@ class PlanGuardSecurityManager(SecurityManager):
 # Which permissions each role gets, as (view-or-menu name pattern, permission pattern) pairs.
 # Admin gets every permission (FAB's admin role). Views and APIs are named in app.register_views;
 # menu entries by the names given there.
-_READ = r"can_(list|show|get|info|export|tree|chart)|menu_access"
+_READ = r"can_(list|show|get|info|export|tree|chart|queue|pairs|compare)|menu_access"
 _PLAN = r"PlanTreeView|PlanTaskView|PlanTaskApi|DepartmentView|DepartmentApi" \
         r"|Plan|PlanTasks|Departments"
-_PROJECTS = r"ProjectModelView|ProjectApi|ReviewView|ReviewApi|Projects|Reviews"
+_PROJECTS = r"ProjectModelView|ProjectApi|ReviewView|ReviewApi|Projects|Reviews" \
+            r"|ReviewQueueView|ReviewQueue|DataItemView|DataItemApi|DataItems" \
+            r"|DataCatalogueView|DataCatalogue"
+_PORTFOLIO = r"DuplicatesView|Duplicates"  # the whole portfolio: not for department-scoped users
 _AUDIT = r"AuditEventView|AuditEventApi|Audit|AuditTrail"
 _IMPORT = r"ProjectImportView|ProjectImport"
 _API_DOCS = r"OpenApi|SwaggerView"
 ROLE_POLICY = {
     OFFICE: [
-        (_PLAN + "|" + _PROJECTS + "|" + _IMPORT + "|" + _API_DOCS, _READ),
+        (_PLAN + "|" + _PROJECTS + "|" + _IMPORT + "|" + _API_DOCS + "|" + _PORTFOLIO, _READ),
         (r"PlanTaskView|PlanTaskApi", r"can_(add|edit|post|put)"),
         (r"ProjectModelView|ProjectApi|ProjectImportView",
-         r"can_(add|edit|delete|post|put|transition|import|duplicate_check)"),
+         r"can_(add|edit|delete|post|put|transition|import|duplicate_check|decide)"),
+        (r"DataItemView|DataItemApi", r"can_(add|edit|delete|post|put)"),
     ],
     PROJECT_MANAGER: [
         (_PLAN + "|" + _PROJECTS + "|" + _IMPORT + "|" + _API_DOCS, _READ),
         (r"ProjectModelView|ProjectApi|ProjectImportView",
          r"can_(add|edit|delete|post|put|transition|import|duplicate_check)"),
+        (r"DataItemView|DataItemApi", r"can_(add|edit|delete|post|put)"),
     ],
     AUDITOR: [
-        (_PLAN + "|" + _PROJECTS + "|" + _AUDIT + "|" + _API_DOCS, _READ),
+        (_PLAN + "|" + _PROJECTS + "|" + _AUDIT + "|" + _API_DOCS + "|" + _PORTFOLIO, _READ),
     ],
 }
 

@@ -9,12 +9,13 @@ from marshmallow import ValidationError
 from core.errors import DomainError
 from core.extensions import db
 from core.security import current_user
-from projects import lifecycle, services
+from projects import lifecycle, reviews, services
+from projects.guard import services as guard
 from projects.filters import VisibleProjectChildren, VisibleProjects
 from projects.models import Project, Review
 from projects.schemas import TransitionSchema, localized
 
-PROJECT_FIELDS = ["id", "code", "name", "status", "department.code", "department.name",
+PROJECT_FIELDS = ["id", "code", "name", "status", "listed_in_plan", "submitted_at", "department.code", "department.name",
                   "primary_task.code", "plan_tasks.code", "category", "description",
                   "capabilities", "budget_total", "start_date", "end_date", "contractor",
                   "supervisor", "protection_level", "created_by", "created_at"]
@@ -132,6 +133,92 @@ class ProjectApi(DomainErrorsApi):
         except DomainError as exc:
             return self.domain_error(exc)
         return self.response(200, result=self.show_model_schema.dump(project), warnings=warnings)
+
+
+    @expose("/duplicate-check", methods=["POST"])
+    @protect()
+    @safe
+    @permission_name("duplicate_check")
+    def duplicate_check(self):
+        """Check a proposal for duplicate construction without saving it
+        ---
+        post:
+          requestBody:
+            required: true
+            content:
+              application/json:
+                schema:
+                  type: object
+                  description: the import keys (name, description, capabilities, ...)
+          responses:
+            200:
+              description: '{"matches": [{"code", "name", "score", "reasons"}]}'
+            422:
+              $ref: '#/components/responses/422'
+        """
+        body = self.json_body()
+        if body is None:
+            return self.response_400(message="Request is not a JSON object")
+        try:
+            matches = guard.check_proposal(body)
+        except DomainError as exc:
+            return self.domain_error(exc)
+        visible, hidden = guard.visible_matches(matches, current_user())
+        return self.response(200, matches=[guard.public_match(m) for m in visible],
+                             hidden_matches=hidden)
+
+    @expose("/<int:pk>/decision", methods=["POST"])
+    @protect()
+    @safe
+    @permission_name("decide")
+    def decision(self, pk):
+        """The Office's review decision on the stage under review
+        ---
+        post:
+          parameters:
+          - in: path
+            schema:
+              type: integer
+            name: pk
+          requestBody:
+            required: true
+            content:
+              application/json:
+                schema:
+                  type: object
+                  properties:
+                    decision: {type: string, enum: [approve, return, reject]}
+                    comment: {type: string}
+                    conditions: {type: string}
+                    justifications: {type: object, description: 'code of the match: text'}
+                    reuses: {type: array, items: {type: string}, description: 'codes it builds on'}
+          responses:
+            200:
+              description: The project after the decision, with warnings
+            409:
+              description: The project is not in review
+            422:
+              description: A rule refused the decision (e.g. an unjustified duplicate)
+        """
+        body = self.json_body()
+        if body is None:
+            return self.response_400(message="Request is not a JSON object")
+        justifications = body.get("justifications") or {}
+        if not isinstance(justifications, dict):
+            return self.response_422(message={"justifications": ["Expected an object."]})
+        try:
+            project = services.get_visible_project(pk, current_user())
+            for code in body.get("reuses") or []:
+                guard.add_reuse_link(project, str(code))
+            warnings = reviews.decide(project, str(body.get("decision", "")), current_user(),
+                                      str(body.get("comment") or ""),
+                                      str(body.get("conditions") or ""),
+                                      {str(k): str(v) for k, v in justifications.items()})
+            db.session.commit()
+        except DomainError as exc:
+            return self.domain_error(exc)
+        return self.response(200, result=self.show_model_schema.dump(project), warnings=warnings,
+                             stage=reviews.current_stage(project))
 
 
 class ReviewApi(DomainErrorsApi):

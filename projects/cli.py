@@ -31,6 +31,26 @@ def projects_import(file, create_departments):
     click.echo(f"{len(created)} projects imported")
 
 
+@projects_cli.command("duplicates")
+@click.option("--json", "as_json", is_flag=True, help="the DESIGN §7 JSON format")
+@with_appcontext
+def projects_duplicates(as_json):
+    """Scan the portfolio for suspected duplicate construction."""
+    import json
+
+    from projects.guard.services import scan
+
+    result = scan()
+    if as_json:
+        click.echo(json.dumps({"threshold": result["threshold"], "pairs": [
+            {key: pair[key] for key in ("a", "b", "score", "reasons")}
+            for pair in result["pairs"]]}, ensure_ascii=False, indent=1))
+        return
+    for pair in result["pairs"]:
+        click.echo(f"{pair['score']:.3f}  {pair['a']}  {pair['b']}  {'; '.join(pair['reasons'])}")
+    click.echo(f"{len(result['pairs'])} suspected pairs at or above {result['threshold']}")
+
+
 @click.group("demo")
 def demo_cli():
     """Demo data."""

@@ -103,6 +103,8 @@ def seed_projects(count: int, seed: int = 2012, prefix: str = "DEMO") -> int:
     _audit_inserts("review", review_rows)
     for hook in _HOOKS:
         hook(project_rows, random.Random(seed + 1))
+    from projects.guard.services import bump_version
+    bump_version(db.session)  # bulk inserts pass no ORM hook: tell the duplicate index
     return len(project_rows)
 
 

@@ -2,12 +2,14 @@
 which, under what preconditions. Web buttons, the REST API, imports and the CLI all call
 `transition()`; every transition leaves AuditEvents with its comment.
 """
+import contextlib
+import contextvars
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from core.audit import current_actor, set_audit_note
+from core.audit import current_actor, set_audit_note, utcnow
 from core.errors import Conflict, NotAllowed, ValidationFailed
 from core.extensions import db
 from core.security import OFFICE, PROJECT_MANAGER, has_role, is_department_scoped
@@ -48,6 +50,23 @@ _BY_PAIR = {(st.source, st.target): st for st in STEPS}
 # warning's message is shown and the step goes ahead. Registered in app.register_rules().
 _GATES: dict[str, list] = {}
 _WARNINGS: dict[str, list] = {}
+_AFTER: dict[str, list] = {}
+# What the deciding user supplied beyond a comment (e.g. justifications per duplicate match);
+# gates read it and may leave results in it (e.g. the frozen duplicate check) for the Review.
+_decision = contextvars.ContextVar("planguard_decision", default=None)
+
+
+@contextlib.contextmanager
+def decision_context(values: dict):
+    token = _decision.set(values)
+    try:
+        yield values
+    finally:
+        _decision.reset(token)
+
+
+def current_decision() -> dict:
+    return _decision.get() or {}
 
 
 def add_gate(target: str, check) -> None:
@@ -58,6 +77,20 @@ def add_gate(target: str, check) -> None:
 def add_warning(target: str, check) -> None:
     if check not in _WARNINGS.setdefault(target, []):
         _WARNINGS[target].append(check)
+
+
+def add_after(target: str, action) -> None:
+    """action(project) runs after a step to `target` succeeded, in the same transaction
+    (e.g. store the duplicate check taken at submission); it may return a warning to show."""
+    if action not in _AFTER.setdefault(target, []):
+        _AFTER[target].append(action)
+
+
+def run_gates(project: Project, target: str) -> None:
+    for check in _GATES.get(target, []):
+        refusal = check(project)
+        if refusal:
+            raise ValidationFailed(refusal)
 
 
 def steps_from(project: Project, user) -> list[Step]:
@@ -98,14 +131,21 @@ def transition(project: Project, target: str, user=None, comment: str = "",
     _check_preconditions(project, step)
     warnings = [w for w in (check(project) for check in _WARNINGS.get(target, [])) if w]
     if step.decision:
-        project.reviews.append(Review(stage=stage, decision=step.decision,
+        decision = current_decision()
+        project.reviews.append(Review(stage=decision.get("stage", stage), decision=step.decision,
                                       reviewer=user.username if user else current_actor(),
-                                      comments=comment or None))
+                                      comments=comment or None,
+                                      conditions=decision.get("conditions"),
+                                      duplicate_check=decision.get("duplicate_check")))
     set_audit_note(db.session, comment or str(step.label))
     project.status = target
+    if target == s.SUBMITTED:
+        project.submitted_at = utcnow()
     db.session.flush()
+    for action in _AFTER.get(target, []):
+        warnings.append(action(project))
     set_audit_note(db.session, None)
-    return [str(w) for w in warnings]
+    return [str(w) for w in warnings if w]
 
 
 def _check_preconditions(project: Project, step: Step) -> None:
@@ -115,7 +155,9 @@ def _check_preconditions(project: Project, step: Step) -> None:
             errors["description"] = _("Describe what the project builds before submitting it.")
         if errors:
             raise ValidationFailed(_("The proposal is incomplete."), errors)
-    for check in _GATES.get(step.target, []):
-        refusal = check(project)
-        if refusal:
-            raise ValidationFailed(refusal)
+    if step.target == s.APPROVED:
+        from projects.reviews import current_stage, is_final_stage
+        if not is_final_stage(project):
+            raise ValidationFailed(_("The %(stage)s stage must be approved first.",
+                                     stage=s.REVIEW_STAGES.get(current_stage(project))))
+    run_gates(project, step.target)

@@ -3,7 +3,7 @@ import datetime as dt
 from decimal import Decimal
 
 from flask_appbuilder import Model
-from sqlalchemy import (JSON, Column, Date, DateTime, ForeignKey, Integer, Numeric, String,
+from sqlalchemy import (JSON, Boolean, Column, Date, DateTime, ForeignKey, Integer, Numeric, String,
                         Table, Text)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -45,6 +45,8 @@ class Project(Audited, Model):
     supervisor: Mapped[str | None] = mapped_column(String(200))
     protection_level: Mapped[int | None] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(20), nullable=False, default="draft", index=True)
+    listed_in_plan: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    submitted_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
     created_by: Mapped[str | None] = mapped_column(String(128))
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, default=utcnow,

@@ -58,6 +58,8 @@ class ProjectInputSchema(Schema):
     protection_level = fields.Integer(load_default=None, allow_none=True, strict=False,
                                       error_messages=_messages(_l("Not a whole number.")))
     reuses = TagList(load_default=list)
+    listed_in_plan = fields.Boolean(load_default=False, truthy={True, 1, "1", "true", "yes", "是"},
+                                    falsy={False, 0, "0", "false", "no", "否", ""})
 
     @pre_load
     def normalise(self, data, **kwargs):

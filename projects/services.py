@@ -169,7 +169,7 @@ def apply_input(project: Project, data: dict) -> dict:
     """Copy parsed values onto the project; return errors for references that name nothing."""
     errors = {}
     simple = ("code", "name", "category", "description", "budget_total", "start_date",
-              "end_date", "contractor", "supervisor", "protection_level")
+              "end_date", "contractor", "supervisor", "protection_level", "listed_in_plan")
     for key in simple:
         if key in data:
             setattr(project, key, data[key])

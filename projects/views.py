@@ -10,15 +10,17 @@ from flask_appbuilder.security.decorators import permission_name
 from flask_appbuilder.urltools import get_filter_args, get_order_args
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from wtforms import SelectField
+from wtforms import BooleanField, SelectField
 
 from core.errors import DomainError
 from core.export import csv_response, xlsx_response
 from core.extensions import db
 from core.security import current_user
 from core.viewhelpers import ServiceCheckedView
-from projects import importer, lifecycle
-from projects.enums import CATEGORIES, PROTECTION_LEVELS, STATUSES
+from core.security import OFFICE, has_role
+from projects import importer, lifecycle, reviews
+from projects.enums import CATEGORIES, IN_REVIEW, PROTECTION_LEVELS, REVIEW_STAGES, STATUSES
+from projects.guard import services as guard
 from projects.filters import OwnDepartmentOnly, VisibleProjectChildren, VisibleProjects
 from projects.models import Project, Review
 from projects.services import check_form_project, ensure_may_change, get_visible_project
@@ -34,6 +36,7 @@ PROJECT_LABELS = {
     "supervisor": _l("Supervision firm"), "protection_level": _l("Protection level"),
     "status": _l("Status"), "status_label": _l("Status"), "reuses": _l("Builds on"),
     "created_by": _l("Created by"), "created_at": _l("Created (UTC)"),
+    "listed_in_plan": _l("Listed in the plan"), "submitted_at": _l("Submitted (UTC)"),
 }
 EXPORT_COLUMNS = [
     ("code", _l("Code")), ("name", _l("Name")), ("department", _l("Department")),
@@ -58,7 +61,8 @@ class ProjectModelView(ServiceCheckedView, ModelView):
     order_columns = ["code", "name", "budget_total", "start_date", "end_date"]
     search_columns = ["code", "name", "department", "primary_task", "category", "status",
                       "budget_total", "start_date", "end_date", "description", "capabilities"]
-    form_columns = ["code", "name", "department", "primary_task", "plan_tasks", "category",
+    form_columns = ["code", "name", "department", "primary_task", "plan_tasks", "listed_in_plan",
+                    "category",
                     "description", "capabilities", "budget_total", "start_date", "end_date",
                     "contractor", "supervisor", "protection_level", "reuses"]
     add_columns = edit_columns = form_columns
@@ -71,11 +75,14 @@ class ProjectModelView(ServiceCheckedView, ModelView):
         "code": _l("Unique and stable, e.g. TC-2013-001"),
         "capabilities": _l("What the project builds, tags separated by 、"),
         "plan_tasks": _l("Further plan tasks besides the primary one"),
+        "listed_in_plan": _l("Named in the five-year plan: review starts at the feasibility "
+                             "study"),
     }
     add_form_query_rel_fields = edit_form_query_rel_fields = {
         "department": [["id", OwnDepartmentOnly, None]],
     }
     add_form_extra_fields = edit_form_extra_fields = {
+        "listed_in_plan": BooleanField(_l("Listed in the plan"), default=False),
         "category": SelectField(_l("Category"), choices=_choices(CATEGORIES)),
         "protection_level": SelectField(
             _l("Protection level"), coerce=lambda v: int(v) if v not in (None, "", "None") else None,
@@ -92,6 +99,8 @@ class ProjectModelView(ServiceCheckedView, ModelView):
         "contractor": lambda text: text or "", "supervisor": lambda text: text or "",
     }
     show_template = "project_show.html"
+    add_template = "project_add.html"
+    edit_template = "project_edit.html"
     list_template = "project_list.html"
     page_size = 25
     list_title = _l("Projects")
@@ -119,10 +128,45 @@ class ProjectModelView(ServiceCheckedView, ModelView):
     def show(self, pk):
         widgets = self._show(pk)
         project = db.session.get(Project, int(pk))
+        user = current_user()
+        deciding = project.status == IN_REVIEW and has_role(user, OFFICE)
+        matches, hidden = guard.visible_matches(guard.check_project(project), user)
         return self.render_template(
             self.show_template, pk=pk, title=self.show_title, widgets=widgets,
             related_views=self._related_views, project=project,
-            steps=lifecycle.steps_from(project, current_user()))
+            steps=[st for st in lifecycle.steps_from(project, user) if not st.decision],
+            deciding=deciding, stage=reviews.current_stage(project),
+            final_stage=reviews.is_final_stage(project), matches=matches,
+            hidden_matches=hidden, submitted_check=guard.latest_check(project.id, "submission"),
+            stage_labels=REVIEW_STAGES)
+
+    @expose("/decide/<int:pk>", methods=["POST"])
+    @has_access
+    @permission_name("decide")
+    def decide(self, pk):
+        """The Office's decision form: decision, comment, conditions, and per possible
+        duplicate a justification or a reuse link."""
+        user = current_user()
+        form = request.form
+        justifications = {key[len("justify_"):]: value for key, value in form.items()
+                          if key.startswith("justify_")}
+        try:
+            project = get_visible_project(pk, user)
+            for code in form.getlist("reuse"):
+                guard.add_reuse_link(project, code)
+            warnings = reviews.decide(project, form.get("decision", ""), user,
+                                      form.get("comment", ""), form.get("conditions", ""),
+                                      justifications)
+            db.session.commit()
+            flash(_("Decision recorded: %(status)s.", status=project.status_label()), "success")
+            for warning in warnings:
+                flash(warning, "warning")
+        except DomainError as exc:
+            db.session.rollback()
+            if exc.status == 404:
+                abort(404)
+            flash(str(exc), "danger")
+        return redirect(url_for(".show", pk=pk))
 
     @expose("/transition/<int:pk>", methods=["POST"])
     @has_access

@@ -64,7 +64,8 @@ def test_a_decision_records_the_review_with_its_comment(api, app, make_project):
         "to": "returned", "comment": "请说明与市视频监控平台的关系。"})
     assert response.status_code == 200
     with app.app_context():
-        review = db.session.scalar(select(Review).where(Review.project_id == project_id))
+        review = db.session.scalar(select(Review).where(Review.project_id == project_id,
+                                                        Review.decision == "return"))
         assert (review.decision, review.reviewer) == ("return", "office")
         assert review.comments == "请说明与市视频监控平台的关系。"
         note = db.session.scalar(select(AuditEvent.note).where(AuditEvent.field == "status")

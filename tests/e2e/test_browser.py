@@ -102,14 +102,25 @@ def test_proposal_to_approval_seen_in_the_audit_trail(live_server, browser):
     pm.shot("pm-submitted")
 
     office = Session(browser, live_server, "office").login()
+    page = office.go("/reviews/queue")
+    assert "TC-2015-E2E" in page.inner_text("#review-queue")
+    office.shot("office-review-queue")
     office.go(href)
     office.transition("in_review")
-    office.transition("approved")
+    for stage in ("proposal", "feasibility", "design"):  # 建议书, 可研, 初步设计与概算
+        assert page.get_attribute("#review-stage", "data-stage") == stage
+        page.fill("#decision-form textarea[name=comment]", f"{stage} 符合规划,同意。")
+        if stage == "design":
+            office.shot("office-decision-form")
+        page.click('button[data-decision="approve"]')
+        page.wait_for_load_state()
+    assert page.get_attribute("#project-status", "data-status") == "approved"
+    assert page.locator("#reviews tr").count() == 4  # header + one row per stage
     office.shot("office-approved")
 
     auditor = Session(browser, live_server, "auditor").login()
     page = auditor.go("/audit/list/?_flt_0_field=status")
     text = page.inner_text("body")
     auditor.shot("auditor-audit-trail")
-    assert "submitted" in text and "approved" in text
+    assert "submitted" in text and "approved" in text and "in_review" in text
     assert "pm" in text and "office" in text

@@ -1,0 +1,153 @@
+"""Web pages of the guard: the Office's review queue, the portfolio's suspected pairs with a
+side-by-side comparison, and the information resource catalogue."""
+import re
+
+from flask import abort, request
+from flask_appbuilder import BaseView, ModelView, expose, has_access
+from flask_appbuilder.models.sqla.filters import FilterEqual
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_babel import lazy_gettext as _l
+from markupsafe import Markup, escape
+from sqlalchemy import select
+
+from core.extensions import db
+from core.security import current_user, is_department_scoped
+from core.viewhelpers import ServiceCheckedView
+from projects import enums as s
+from projects import reviews
+from projects.filters import VisibleProjectChildren
+from projects.guard import services as guard
+from projects.guard.models import DataItem, DuplicateCheck
+from projects.models import Project
+from projects.services import can_see, project_query
+
+
+class ReviewQueueView(BaseView):
+    """What waits for a decision, oldest first; for a ProjectManager, what waits on it."""
+
+    route_base = "/reviews"
+    default_view = "queue"
+
+    @expose("/queue")
+    @has_access
+    def queue(self):
+        user = current_user()
+        waiting = list(db.session.scalars(
+            project_query(user).where(Project.status.in_((s.SUBMITTED, s.IN_REVIEW)))
+            .order_by(Project.submitted_at.asc().nulls_first(), Project.id)))
+        returned = list(db.session.scalars(
+            project_query(user).where(Project.status == s.RETURNED).order_by(Project.updated_at)))
+        if is_department_scoped(user):
+            waiting = [p for p in waiting if p.department_id == user.department_id]
+            returned = [p for p in returned if p.department_id == user.department_id]
+        checks = _latest_checks([p.id for p in waiting])
+        now = guard.utcnow()
+        rows = [{"project": p, "age": (now - p.submitted_at).days if p.submitted_at else None,
+                 "stage": s.REVIEW_STAGES.get(reviews.current_stage(p)),
+                 "check": checks.get(p.id)} for p in waiting]
+        returns = [{"project": p, "review": next((r for r in reversed(p.reviews)
+                                                  if r.decision == "return"), None)}
+                   for p in returned]
+        return self.render_template("review_queue.html", rows=rows, returns=returns)
+
+
+def _latest_checks(project_ids):
+    if not project_ids:
+        return {}
+    checks = db.session.scalars(select(DuplicateCheck).where(
+        DuplicateCheck.project_id.in_(project_ids), DuplicateCheck.trigger == "submission")
+        .order_by(DuplicateCheck.id))
+    return {c.project_id: c for c in checks}
+
+
+class DuplicatesView(BaseView):
+    """The portfolio scan: suspected pairs, each comparable side by side."""
+
+    route_base = "/duplicates"
+    default_view = "pairs"
+
+    @expose("/")
+    @has_access
+    def pairs(self):
+        result = guard.scan()
+        projects = {p.id: p for p in db.session.scalars(select(Project).where(Project.id.in_(
+            {pair["a_id"] for pair in result["pairs"][:500]}
+            | {pair["b_id"] for pair in result["pairs"][:500]})))}
+        return self.render_template("duplicate_pairs.html", result=result,
+                                    pairs=result["pairs"][:500], projects=projects)
+
+    @expose("/compare")
+    @has_access
+    def compare(self):
+        a = db.session.get(Project, request.args.get("a", type=int) or 0)
+        b = db.session.get(Project, request.args.get("b", type=int) or 0)
+        user = current_user()
+        if a is None or b is None or not can_see(user, a) or not can_see(user, b):
+            abort(404)
+        idx = guard.index()
+        weights, threshold, _limit = guard.settings()
+        from projects.guard.scoring import reasons, score_pair
+        score, evidence = score_pair(guard.doc_of(a), guard.doc_of(b), idx.idf,
+                                     idx.concept_idf, weights)
+        words_a = {w for item in evidence["capabilities"] for w in item["a"]} | set(
+            evidence["terms"])
+        words_b = {w for item in evidence["capabilities"] for w in item["b"]} | set(
+            evidence["terms"])
+        sides = [(a, _highlighter(words_a)), (b, _highlighter(words_b))]
+        return self.render_template("duplicate_compare.html", sides=sides, score=score,
+                                    threshold=threshold, reasons=reasons(evidence),
+                                    evidence=evidence)
+
+
+def _highlighter(words):
+    """Text with the shared words marked; everything escaped first."""
+    pattern = re.compile("|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))) \
+        if words else None
+
+    def mark(text):
+        text = str(escape(text or ""))
+        if pattern is None:
+            return Markup(text)
+        return Markup(pattern.sub(lambda m: f"<mark>{m.group()}</mark>", text))
+    return mark
+
+
+DATA_LABELS = {"project": _l("Project"), "name": _l("Information resource"),
+               "direction": _l("Direction"), "owner_department": _l("Owner department"),
+               "shared": _l("Shared"), "description": _l("Description")}
+
+
+class DataItemView(ServiceCheckedView, ModelView):
+    """Information resources per project (信息资源目录); the owning department edits its own."""
+
+    datamodel = SQLAInterface(DataItem)
+    route_base = "/dataitems"
+    base_filters = [["id", VisibleProjectChildren, None]]
+    list_columns = ["name", "project", "direction", "owner_department", "shared"]
+    add_columns = edit_columns = ["project", "name", "direction", "owner_department", "shared",
+                                  "description"]
+    show_columns = add_columns
+    search_columns = ["name", "project", "direction", "owner_department", "shared"]
+    label_columns = DATA_LABELS
+    list_title = show_title = _l("Information resources")
+
+    def check(self, item, user, creating):
+        guard.check_data_item(item, user)
+
+    def check_delete(self, item, user):
+        guard.check_data_item(item, user)
+
+
+class DataCatalogueView(ModelView):
+    """The catalogue of shared information resources, all departments (read only)."""
+
+    datamodel = SQLAInterface(DataItem)
+    route_base = "/catalogue"
+    base_permissions = ["can_list", "can_show"]
+    base_filters = [["shared", FilterEqual, True], ["direction", FilterEqual, "produces"]]
+    list_columns = ["name", "owner_department", "project", "direction"]
+    show_columns = ["name", "owner_department", "project", "direction", "shared", "description"]
+    search_columns = ["name", "owner_department", "project"]
+    label_columns = DATA_LABELS
+    list_title = show_title = _l("Shared information resource catalogue")
+
