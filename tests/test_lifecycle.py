@@ -110,7 +110,15 @@ def test_web_buttons_follow_the_same_rules(web, app, make_project):
     office = web.as_user("office")
     office.post(f"/projects/transition/{project_id}", data={"to": "in_review"})
     page = office.get(f"/projects/show/{project_id}").get_data(as_text=True)
-    assert 'data-to="approved"' in page and 'data-to="rejected"' in page
-    office.post(f"/projects/transition/{project_id}", data={"to": "rejected"})
+    assert 'data-decision="approve"' in page and 'data-decision="reject"' in page
+    assert 'data-decision' not in pm.get(f"/projects/show/{project_id}").get_data(as_text=True)
+    office.post(f"/projects/decide/{project_id}", data={"decision": "reject"})
     with app.app_context():
         assert get_project(project_id).status == "in_review"  # no comment: refused
+    pm.post(f"/projects/decide/{project_id}", data={"decision": "reject", "comment": "x"})
+    with app.app_context():
+        assert get_project(project_id).status == "in_review"  # not the Office: refused
+    office.post(f"/projects/decide/{project_id}", data={"decision": "reject",
+                                                        "comment": "与已建平台重复"})
+    with app.app_context():
+        assert get_project(project_id).status == "rejected"

@@ -69,15 +69,18 @@ def _synchronise(guard: GuardIndex) -> None:
         guard.__dict__.update({k: v for k, v in fresh.__dict__.items() if k != "lock"})
 
 
-def doc_of(project: Project, project_id=None):
+def doc_of(project: Project, project_id=None, saved: Project | None = None):
+    """The index's view of a project; `saved` supplies links and data items for an unsaved
+    copy of a saved project (the unsaved one is never attached to them)."""
+    linked = saved if saved is not None else project
     return make_doc(project.id if project_id is None else project_id, project.code or "",
                     project.name or "", project.department_id or
                     (project.department.id if project.department else None),
                     project.primary_task.code if project.primary_task else None,
                     project.category, project.status, project.capability_list,
                     project.description or "",
-                    reuses=[p.id for p in project.reuses],
-                    data_produced=[d.name for d in getattr(project, "data_items", [])
+                    reuses=[p.id for p in linked.reuses],
+                    data_produced=[d.name for d in getattr(linked, "data_items", [])
                                    if d.direction == "produces"])
 
 
@@ -154,7 +157,8 @@ def check_proposal(raw: dict) -> list[dict]:
         project.primary_task = tasks[0] if tasks else None
         existing = db.session.scalar(select(Project).where(Project.code == project.code)) \
             if project.code else None
-        doc = doc_of(project, project_id=existing.id if existing else -1)
+        # Re-checking a saved proposal keeps its reuse links and data items.
+        doc = doc_of(project, project_id=existing.id if existing else -1, saved=existing)
     weights, threshold, limit = settings()
     return [_as_match(*m) for m in index().matches(doc, weights, threshold, limit)]
 
