@@ -76,6 +76,32 @@ def term_cosine(a: dict, b: dict, idf) -> tuple[float, list[str]]:
     return sum(s for s, _t in shared) / (norm_a * norm_b), [t for _s, t in shared]
 
 
+def term_vector(terms: dict, idf) -> dict:
+    """TF-IDF weights of a project's words, normalised to length 1."""
+    weighted = {t: w * idf(t) for t, w in terms.items()}
+    norm = math.sqrt(sum(w * w for w in weighted.values())) or 1.0
+    return {t: w / norm for t, w in weighted.items()}
+
+
+def combine(weights: dict, concepts: float, terms: float, same_system: bool, same_task: bool,
+            same_category: bool, shared_data: bool) -> float:
+    score = (weights["concepts"] * concepts + weights["terms"] * terms
+             + weights["identity"] * same_system + weights["task"] * same_task
+             + weights["category"] * same_category + weights["data"] * shared_data)
+    return round(min(score, 1.0), 3)
+
+
+def quick_score(a: Doc, b: Doc, concepts: float, vector_a: dict, vector_b: dict,
+                weights: dict) -> float:
+    """The same score as score_pair, from precomputed vectors and without the evidence."""
+    small, large = (vector_a, vector_b) if len(vector_a) <= len(vector_b) else (vector_b, vector_a)
+    terms = sum(w * large[t] for t, w in small.items() if t in large)
+    return combine(weights, concepts, terms, bool(a.features.identity & b.features.identity),
+                   a.task is not None and a.task == b.task,
+                   a.category is not None and a.category == b.category,
+                   bool(a.data_produced & b.data_produced))
+
+
 def score_pair(a: Doc, b: Doc, idf, concept_idf, weights: dict) -> tuple[float, dict]:
     """(score, evidence). The evidence lists what the two share, each concept with the words
     each project used for it (for highlighting), and the relation if any."""
@@ -102,7 +128,7 @@ def score_pair(a: Doc, b: Doc, idf, concept_idf, weights: dict) -> tuple[float, 
         "relation": relation(a, b),
         "parts": {"concepts": round(concepts, 3), "terms": round(terms, 3)},
     }
-    return round(min(score, 1.0), 3), evidence
+    return score, evidence
 
 
 def reasons(evidence: dict) -> list[str]:

@@ -264,13 +264,19 @@ def check_data_item(item: DataItem, user) -> None:
                            "resources."))
 
 
-def scan() -> dict:
-    """Every suspected pair of the portfolio once, highest score first (DESIGN §7 format)."""
+def scan(explain_first: int | None = None) -> dict:
+    """Every suspected pair of the portfolio once, highest score first (DESIGN §7 format).
+    Evidence is worked out for the first `explain_first` pairs (all when None)."""
     weights, threshold, _limit = settings()
-    pairs = index().scan(weights, threshold)
-    return {"threshold": threshold, "pairs": [
-        {"a": a.code, "b": b.code, "score": score, "reasons": reasons(evidence),
-         "a_id": a.id, "b_id": b.id, "evidence": evidence}
-        for a, b, score, evidence in pairs]}
+    guard = index()
+    pairs = guard.scan(weights, threshold)
+    result = []
+    for n, (a, b, score) in enumerate(pairs):
+        pair = {"a": a.code, "b": b.code, "score": score, "a_id": a.id, "b_id": b.id}
+        if explain_first is None or n < explain_first:
+            _score, evidence = guard.explain(a, b, weights)
+            pair.update(reasons=reasons(evidence), evidence=evidence)
+        result.append(pair)
+    return {"threshold": threshold, "pairs": result}
 
 

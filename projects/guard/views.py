@@ -69,7 +69,7 @@ class DuplicatesView(BaseView):
     @expose("/")
     @has_access
     def pairs(self):
-        result = guard.scan()
+        result = guard.scan(explain_first=500)
         projects = {p.id: p for p in db.session.scalars(select(Project).where(Project.id.in_(
             {pair["a_id"] for pair in result["pairs"][:500]}
             | {pair["b_id"] for pair in result["pairs"][:500]})))}
