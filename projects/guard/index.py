@@ -147,7 +147,8 @@ class GuardIndex:
                 if score >= threshold and relation(doc, other) is None:
                     found.append((other, score))
             found.sort(key=lambda m: (-m[1], m[0].code))
-            return [(other, *score_pair(doc, other, self.idf, self.concept_idf, weights))
+            return [(other, *score_pair(doc, other, self.idf, self.concept_idf, weights,
+                                        (mine, self.term_vector(other))))
                     for other, _score in found[:limit]]
 
     def scan(self, weights: dict, threshold: float, per_project: int = 10, block: int = 1024):
@@ -183,7 +184,8 @@ class GuardIndex:
             return pairs
 
     def explain(self, a: Doc, b: Doc, weights: dict) -> tuple[float, dict]:
-        return score_pair(a, b, self.idf, self.concept_idf, weights)
+        return score_pair(a, b, self.idf, self.concept_idf, weights,
+                          (self.term_vector(a), self.term_vector(b)))
 
 
 def make_doc(project_id, code, name, department_id, task, category, status, capabilities,

@@ -65,17 +65,6 @@ def concept_cosine(a: dict, b: dict, idf) -> float:
     return dot / (norm_a * norm_b)
 
 
-def term_cosine(a: dict, b: dict, idf) -> tuple[float, list[str]]:
-    """Cosine of TF-IDF vectors and the shared words, heaviest first."""
-    shared = [(a[t] * b[t] * idf(t) ** 2, t) for t in a if t in b]
-    if not shared:
-        return 0.0, []
-    norm_a = math.sqrt(sum((w * idf(t)) ** 2 for t, w in a.items()))
-    norm_b = math.sqrt(sum((w * idf(t)) ** 2 for t, w in b.items()))
-    shared.sort(reverse=True)
-    return sum(s for s, _t in shared) / (norm_a * norm_b), [t for _s, t in shared]
-
-
 def term_vector(terms: dict, idf) -> dict:
     """TF-IDF weights of a project's words, normalised to length 1."""
     weighted = {t: w * idf(t) for t, w in terms.items()}
@@ -102,13 +91,19 @@ def quick_score(a: Doc, b: Doc, concepts: float, vector_a: dict, vector_b: dict,
                    bool(a.data_produced & b.data_produced))
 
 
-def score_pair(a: Doc, b: Doc, idf, concept_idf, weights: dict) -> tuple[float, dict]:
+def score_pair(a: Doc, b: Doc, idf, concept_idf, weights: dict,
+               vectors: tuple[dict, dict] | None = None) -> tuple[float, dict]:
     """(score, evidence). The evidence lists what the two share, each concept with the words
-    each project used for it (for highlighting), and the relation if any."""
+    each project used for it (for highlighting), and the relation if any. `vectors` are the
+    two projects' TF-IDF vectors when the caller has them already."""
     fa, fb = a.features, b.features
     concepts = concept_cosine(fa.concepts, fb.concepts, concept_idf)
     same_system = sorted(fa.identity & fb.identity)
-    terms, shared_terms = term_cosine(fa.terms, fb.terms, idf)
+    if vectors is None:
+        vectors = (term_vector(fa.terms, idf), term_vector(fb.terms, idf))
+    va, vb = vectors
+    shared = sorted(((va[t] * vb[t], t) for t in va if t in vb), reverse=True)
+    terms, shared_terms = sum(x for x, _t in shared), [t for _x, t in shared]
     same_task = a.task is not None and a.task == b.task
     same_category = a.category is not None and a.category == b.category
     shared_data = sorted(a.data_produced & b.data_produced)
@@ -131,24 +126,32 @@ def score_pair(a: Doc, b: Doc, idf, concept_idf, weights: dict) -> tuple[float, 
     return score, evidence
 
 
-def reasons(evidence: dict) -> list[str]:
-    """The evidence as short sentences (in the current language)."""
+def reason_texts() -> dict:
+    """The sentences of `reasons`, translated once (a scan explains many pairs)."""
     from flask_babel import gettext as _
 
-    result = []
-    for item in evidence["capabilities"]:
-        words = "、".join(sorted(set(item["a"]) | set(item["b"])))
-        result.append(_("same capability: %(words)s", words=words))
+    return {"capability": _("same capability: %(words)s", words="{}"),
+            "terms": _("shared key terms: %(terms)s", terms="{}"),
+            "data": _("both produce the data: %(items)s", items="{}"),
+            "task": _("same plan task %(code)s", code="{}"),
+            "category": _("same category"),
+            "consumer": _("builds on the other: a consumer, not a duplicate"),
+            "phase": _("a later phase of the same department's project")}
+
+
+def reasons(evidence: dict, texts: dict | None = None) -> list[str]:
+    """The evidence as short sentences (in the current language)."""
+    texts = texts or reason_texts()
+    result = [texts["capability"].format("、".join(sorted(set(item["a"]) | set(item["b"]))))
+              for item in evidence["capabilities"]]
     if evidence["terms"]:
-        result.append(_("shared key terms: %(terms)s", terms="、".join(evidence["terms"][:8])))
+        result.append(texts["terms"].format("、".join(evidence["terms"][:8])))
     if evidence["data"]:
-        result.append(_("both produce the data: %(items)s", items="、".join(evidence["data"])))
+        result.append(texts["data"].format("、".join(evidence["data"])))
     if evidence["plan_task"]:
-        result.append(_("same plan task %(code)s", code=evidence["plan_task"]))
+        result.append(texts["task"].format(evidence["plan_task"]))
     if evidence["category"]:
-        result.append(_("same category"))
-    if evidence["relation"] == "consumer":
-        result.append(_("builds on the other: a consumer, not a duplicate"))
-    elif evidence["relation"] == "phase":
-        result.append(_("a later phase of the same department's project"))
+        result.append(texts["category"])
+    if evidence["relation"] in ("consumer", "phase"):
+        result.append(texts[evidence["relation"]])
     return result

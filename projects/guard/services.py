@@ -22,7 +22,7 @@ from core.extensions import db
 from projects import enums as s
 from projects.guard.index import GuardIndex, make_doc
 from projects.guard.models import DataItem, DuplicateCheck, GuardVersion
-from projects.guard.scoring import reasons
+from projects.guard.scoring import reason_texts, reasons
 from projects.lifecycle import current_decision
 from projects.models import Project
 from projects.schemas import ProjectUpdateSchema, localized
@@ -270,12 +270,13 @@ def scan(explain_first: int | None = None) -> dict:
     weights, threshold, _limit = settings()
     guard = index()
     pairs = guard.scan(weights, threshold)
+    texts = reason_texts()
     result = []
     for n, (a, b, score) in enumerate(pairs):
         pair = {"a": a.code, "b": b.code, "score": score, "a_id": a.id, "b_id": b.id}
         if explain_first is None or n < explain_first:
             _score, evidence = guard.explain(a, b, weights)
-            pair.update(reasons=reasons(evidence), evidence=evidence)
+            pair.update(reasons=reasons(evidence, texts), evidence=evidence)
         result.append(pair)
     return {"threshold": threshold, "pairs": result}
 
