@@ -42,6 +42,7 @@ def import_models() -> None:
     """Every model class, so that mappers and Alembic see the whole schema."""
     import plan.models  # noqa: F401
     import projects.models  # noqa: F401
+    import projects.schedule.models  # noqa: F401
 
 
 def register_views(appbuilder) -> None:
@@ -85,6 +86,15 @@ def limit_api_login(appbuilder) -> None:
 def register_rules() -> None:
     """Gates and warnings on lifecycle steps, and demo-data hooks, that packages contribute
     (DESIGN §3): one place to see every rule a transition checks."""
+    from projects import demo, lifecycle
+    from projects.schedule import demo as schedule_demo
+    from projects.schedule import services as schedule
+
+    lifecycle.add_gate("in_construction", schedule.gate_construction)
+    lifecycle.add_gate("accepted", schedule.gate_acceptance)
+    lifecycle.add_gate("evaluated", schedule.gate_evaluation)
+    lifecycle.add_after("approved", schedule.plan_on_approval)
+    demo.add_demo_hook(schedule_demo.seed_schedule)
 
 
 def register_cli(app: Flask) -> None:

@@ -48,6 +48,9 @@ _BY_PAIR = {(st.source, st.target): st for st in STEPS}
 # warning's message is shown and the step goes ahead. Registered in app.register_rules().
 _GATES: dict[str, list] = {}
 _WARNINGS: dict[str, list] = {}
+# Follow-ups of a step: after(project, user) runs once the project has its new status, in the
+# same transaction (a failure rolls the step back), e.g. milestones planned on approval.
+_AFTER: dict[str, list] = {}
 
 
 def add_gate(target: str, check) -> None:
@@ -58,6 +61,11 @@ def add_gate(target: str, check) -> None:
 def add_warning(target: str, check) -> None:
     if check not in _WARNINGS.setdefault(target, []):
         _WARNINGS[target].append(check)
+
+
+def add_after(target: str, fn) -> None:
+    if fn not in _AFTER.setdefault(target, []):
+        _AFTER[target].append(fn)
 
 
 def steps_from(project: Project, user) -> list[Step]:
@@ -105,6 +113,8 @@ def transition(project: Project, target: str, user=None, comment: str = "",
     project.status = target
     db.session.flush()
     set_audit_note(db.session, None)
+    for after in _AFTER.get(target, []):
+        after(project, user)
     return [str(w) for w in warnings]
 
 
