@@ -52,6 +52,9 @@ def register_views(appbuilder) -> None:
     from core.views import AuditEventApi, AuditEventView
     from plan.views import DepartmentApi, DepartmentView, PlanTaskApi, PlanTaskView, PlanTreeView
     from projects.api import ProjectApi, ReviewApi
+    from projects.schedule.api import AuditFindingApi, MilestoneApi
+    from projects.schedule.pages import ScheduleView, register_template_helpers
+    from projects.schedule.views import AuditFindingView, MilestoneView, RebaselineView
     from projects.views import ProjectImportView, ProjectModelView, ReviewView
 
     appbuilder.add_view(PlanTreeView, "Plan", label=_l("Plan"), icon="fa-sitemap",
@@ -66,9 +69,23 @@ def register_views(appbuilder) -> None:
                         category="Projects")
     appbuilder.add_view(ProjectImportView, "ProjectImport", label=_l("Import projects"),
                         icon="fa-upload", category="Projects")
+    appbuilder.add_view(MilestoneView, "Milestones", label=_l("Milestones"), icon="fa-flag",
+                        category="Schedule", category_label=_l("Schedule and audit"))
+    appbuilder.add_view(ScheduleView, "OverdueItems", label=_l("Overdue items"),
+                        icon="fa-exclamation-triangle", category="Schedule")
+    appbuilder.add_link("ScheduleVariance", label=_l("Schedule variance"), icon="fa-line-chart",
+                        href="/schedule/variance", category="Schedule")
+    appbuilder.add_link("PortfolioTimeline", label=_l("Portfolio timeline"), icon="fa-tasks",
+                        href="/schedule/timeline", category="Schedule")
+    appbuilder.add_view(RebaselineView, "Rebaselines", label=_l("Re-baselines"),
+                        icon="fa-refresh", category="Schedule")
+    appbuilder.add_view(AuditFindingView, "AuditFindings", label=_l("Audit findings"),
+                        icon="fa-search", category="Schedule")
+    register_template_helpers(appbuilder.app)
     appbuilder.add_view(AuditEventView, "AuditTrail", label=_l("Audit trail"), icon="fa-history",
                         category="Audit", category_label=_l("Audit"))
-    for api in (PlanTaskApi, DepartmentApi, ProjectApi, ReviewApi, AuditEventApi):
+    for api in (PlanTaskApi, DepartmentApi, ProjectApi, ReviewApi, MilestoneApi,
+                AuditFindingApi, AuditEventApi):
         appbuilder.add_api(api)
     limit_api_login(appbuilder)
 

@@ -57,20 +57,32 @@ _PROJECTS = r"ProjectModelView|ProjectApi|ReviewView|ReviewApi|Projects|Reviews"
 _AUDIT = r"AuditEventView|AuditEventApi|Audit|AuditTrail"
 _IMPORT = r"ProjectImportView|ProjectImport"
 _API_DOCS = r"OpenApi|SwaggerView"
+_SCHEDULE = r"MilestoneView|MilestoneApi|AuditFindingView|AuditFindingApi|RebaselineView" \
+            r"|ScheduleView|Schedule|Milestones|OverdueItems|ScheduleVariance|PortfolioTimeline" \
+            r"|Rebaselines|AuditFindings"
 ROLE_POLICY = {
     OFFICE: [
         (_PLAN + "|" + _PROJECTS + "|" + _IMPORT + "|" + _API_DOCS, _READ),
         (r"PlanTaskView|PlanTaskApi", r"can_(add|edit|post|put)"),
         (r"ProjectModelView|ProjectApi|ProjectImportView",
          r"can_(add|edit|delete|post|put|transition|import|duplicate_check)"),
+        (_SCHEDULE, _READ),
+        (r"RebaselineView", r"can_decide"),
     ],
     PROJECT_MANAGER: [
         (_PLAN + "|" + _PROJECTS + "|" + _IMPORT + "|" + _API_DOCS, _READ),
         (r"ProjectModelView|ProjectApi|ProjectImportView",
          r"can_(add|edit|delete|post|put|transition|import|duplicate_check)"),
+        (_SCHEDULE, _READ),
+        (r"MilestoneView|MilestoneApi", r"can_(add|edit|post|put|upload)"),
+        (r"RebaselineView", r"can_request"),
+        (r"AuditFindingView", r"can_(rectify|upload)"),
+        (r"AuditFindingApi", r"can_(put|upload)"),
     ],
     AUDITOR: [
         (_PLAN + "|" + _PROJECTS + "|" + _AUDIT + "|" + _API_DOCS, _READ),
+        (_SCHEDULE, _READ),
+        (r"AuditFindingView|AuditFindingApi", r"can_(add|edit|post|put|upload)"),
     ],
 }
 

@@ -137,3 +137,23 @@ def overdue_findings(user, on: dt.date | None = None, department_id=None):
         query = query.where(Project.department_id == department_id)
     clause = visibility_clause(user)
     return list(db.session.scalars(query if clause is None else query.where(clause)))
+
+
+def ensure_may_attach(finding: AuditFinding, user) -> None:
+    """Auditors attach evidence to a finding; the department attaches its rectification's."""
+    if is_auditor(user) or is_rectifier(user, finding):
+        return
+    raise NotAllowed(_("Only Auditors and the project's department attach evidence here."))
+
+
+def upcoming_findings(user, on: dt.date | None = None, days: int = 30, department_id=None):
+    """Open findings whose rectification deadline falls in the next `days` days."""
+    on = on or today()
+    query = (select(AuditFinding).join(Project, AuditFinding.project_id == Project.id)
+             .where(AuditFinding.status == OPEN,
+                    AuditFinding.deadline.between(on, on + dt.timedelta(days=days)))
+             .order_by(AuditFinding.deadline, AuditFinding.id))
+    if department_id is not None:
+        query = query.where(Project.department_id == department_id)
+    clause = visibility_clause(user)
+    return list(db.session.scalars(query if clause is None else query.where(clause)))
