@@ -65,7 +65,8 @@ def _milestone_rows(row, rng, today, next_id):
 def _rebaseline(rows, project_id, rng, next_id):
     """An approved re-baseline of a long-delayed project: the open milestones' re-planned
     dates (less a few days, so some still slip) became the baseline."""
-    moved = [r for r in rows if r["status"] == "planned" and r["planned_date"] != r["baseline_date"]]
+    moved = [r for r in rows
+             if r["status"] == "planned" and r["planned_date"] != r["baseline_date"]]
     if not moved or rng.random() < 0.4:
         return None
     proposed = {}

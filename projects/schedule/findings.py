@@ -14,7 +14,8 @@ from projects.models import Project
 from projects.schedule.enums import CLOSED, FINDING_STATUSES, OPEN, RECTIFIED, SEVERITIES
 from projects.schedule.models import AuditFinding
 from projects.schedule.schemas import FindingInputSchema, FindingUpdateSchema, parse
-from projects.schedule.services import find_project, today
+from projects.schedule import services
+from projects.schedule.services import find_project
 from projects.services import can_see, visibility_clause
 
 _INVALID = _l("The audit finding has invalid fields.")
@@ -57,7 +58,7 @@ def _checked(finding: AuditFinding) -> None:
 
 def _set_status(finding: AuditFinding, status: str) -> None:
     finding.status = status
-    finding.closed_on = today() if status == CLOSED else None
+    finding.closed_on = services.today() if status == CLOSED else None
 
 
 def raise_finding(raw: dict, user=None) -> AuditFinding:
@@ -68,7 +69,8 @@ def raise_finding(raw: dict, user=None) -> AuditFinding:
     project = find_project(data["project"], user)
     finding = AuditFinding(severity=data["severity"], description=data["description"],
                            rectification_owner=data["rectification_owner"],
-                           deadline=data["deadline"], raised_on=data.get("raised_on") or today(),
+                           deadline=data["deadline"],
+                           raised_on=data.get("raised_on") or services.today(),
                            rectification_note=data.get("rectification_note"),
                            raised_by=user.username if user else current_actor())
     _set_status(finding, data.get("status") or OPEN)
@@ -112,9 +114,12 @@ def check_form_finding(finding: AuditFinding, user, creating: bool) -> None:
     with db.session.no_autoflush:
         if creating:
             finding.raised_by = user.username if user else current_actor()
-            finding.raised_on = finding.raised_on or today()
+            finding.raised_on = finding.raised_on or services.today()
             finding.status = finding.status or OPEN
-        finding.closed_on = (finding.closed_on or today()) if finding.status == CLOSED else None
+        if finding.status == CLOSED:
+            finding.closed_on = finding.closed_on or services.today()
+        else:
+            finding.closed_on = None
         if finding.project is None:
             raise ValidationFailed(_INVALID, {"project": _("This field is required.")})
         _checked(finding)
@@ -129,7 +134,7 @@ def get_visible_finding(finding_id, user) -> AuditFinding:
 
 def overdue_findings(user, on: dt.date | None = None, department_id=None):
     """Open findings whose rectification deadline has passed, the oldest deadline first."""
-    on = on or today()
+    on = on or services.today()
     query = (select(AuditFinding).join(Project, AuditFinding.project_id == Project.id)
              .where(AuditFinding.status == OPEN, AuditFinding.deadline < on)
              .order_by(AuditFinding.deadline, AuditFinding.id))
@@ -148,7 +153,7 @@ def ensure_may_attach(finding: AuditFinding, user) -> None:
 
 def upcoming_findings(user, on: dt.date | None = None, days: int = 30, department_id=None):
     """Open findings whose rectification deadline falls in the next `days` days."""
-    on = on or today()
+    on = on or services.today()
     query = (select(AuditFinding).join(Project, AuditFinding.project_id == Project.id)
              .where(AuditFinding.status == OPEN,
                     AuditFinding.deadline.between(on, on + dt.timedelta(days=days)))
