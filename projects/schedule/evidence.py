@@ -127,7 +127,7 @@ def store(owner: Milestone | AuditFinding, name: str | None, stream, user=None) 
     stored = f"{secrets.token_hex(16)}{KINDS[kind][0]}"
     target = evidence_dir() / stored
     target.write_bytes(data)
-    evidence = EvidenceFile(project_id=owner.project_id, name=name, stored_name=stored,
+    evidence = EvidenceFile(project_id=owner.project.id, name=name, stored_name=stored,
                             kind=kind, size=len(data), sha256=hashlib.sha256(data).hexdigest(),
                             uploaded_by=user.username if user else current_actor())
     if isinstance(owner, Milestone):

@@ -77,6 +77,7 @@ def raise_finding(raw: dict, user=None) -> AuditFinding:
     with db.session.no_autoflush:
         _checked(finding)
     finding.project = project
+    db.session.add(finding)
     db.session.flush()
     return finding
 

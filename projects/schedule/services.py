@@ -113,6 +113,7 @@ def create_milestone(raw: dict, user=None) -> Milestone:
     with db.session.no_autoflush:
         _checked(milestone)
     milestone.project = project
+    db.session.add(milestone)
     db.session.flush()
     return milestone
 

@@ -18,7 +18,7 @@ from core.extensions import db
 from core.security import current_user, is_department_scoped
 from core.viewhelpers import ServiceCheckedView
 from projects.enums import APPROVED_OR_LATER, CLOSED
-from projects.filters import VisibleProjectChildren
+from projects.filters import VisibleProjectChildren, VisibleProjects
 from projects.models import Project
 from projects.schedule import evidence, findings, schedule, services
 from projects.schedule.enums import (FINDING_STATUSES, MILESTONE_STATUSES, MILESTONE_TYPES,
@@ -67,6 +67,8 @@ class _ExportingView(ServiceCheckedView, ModelView):
     """The current list (search filters and scoping) as xlsx or csv; evidence uploads."""
 
     template_folder = TEMPLATES
+    # the search form's project select lists only projects the user may see
+    search_form_query_rel_fields = {"project": [["id", VisibleProjects, None]]}
     export_columns: list = []
     export_name = "export"
 
@@ -302,6 +304,7 @@ class RebaselineView(ModelView):
 
     datamodel = SQLAInterface(Rebaseline)
     template_folder = TEMPLATES
+    search_form_query_rel_fields = {"project": [["id", VisibleProjects, None]]}
     route_base = "/rebaselines"
     base_permissions = ["can_list", "can_show", "can_request", "can_decide"]
     base_filters = [["id", VisibleProjectChildren, None]]
