@@ -49,11 +49,14 @@ def test_only_auditors_raise_findings(api, app, project, user):
 def test_the_web_form_is_for_auditors(web, app, project):
     assert web.as_user("pm").get("/findings/add").status_code == 403
     assert web.as_user("office").get("/findings/add").status_code == 403
-    from projects.models import Project
     auditor = web.as_user("auditor")
     form = auditor.get("/findings/add").get_data(as_text=True)
     assert "整改期限" in form
-    auditor.post("/findings/add", data={**FINDING, "project": str(project)})
+    deadline = (dt.date.today() + dt.timedelta(days=30)).isoformat()
+    auditor.post("/findings/add", data={**FINDING, "project": str(project),
+                                        "deadline": "2014-03-31"})
+    assert count_findings(app) == 0  # raised today, due years ago: refused
+    auditor.post("/findings/add", data={**FINDING, "project": str(project), "deadline": deadline})
     assert count_findings(app) == 1
 
 
