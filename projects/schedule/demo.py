@@ -39,6 +39,9 @@ FINDINGS = [
 
 
 def _milestone_rows(row, rng, today, next_id):
+    """The project's planned milestones; those its status needs are done (a few days early
+    or weeks late). Most delayed projects re-planned their open milestones by one shift that
+    keeps their order; the others show them overdue."""
     done_types = DONE_BY_STATUS.get(row["status"], set())
     if row["status"] == s.APPROVED and rng.random() < 0.4:
         done_types = {"contract"}
@@ -50,15 +53,17 @@ def _milestone_rows(row, rng, today, next_id):
         done = p.type in done_types or (is_report and (
             row["status"] in REPORTS_DONE or (row["status"] != s.APPROVED and p.date < today
                                               and rng.random() < 0.9)))
-        actual, planned_date, status = None, p.date, "planned"
-        if done:
-            actual = min(p.date + dt.timedelta(days=rng.choice(SLIPS)), today)
-            status = "done"
-        elif p.date < today and rng.random() < 0.7:  # re-planned ahead; the rest is late
-            planned_date = today + dt.timedelta(days=rng.randint(3, 150))
+        actual = min(p.date + dt.timedelta(days=rng.choice(SLIPS)), today) if done else None
         out.append(dict(id=next_id + len(out), project_id=row["id"], type=p.type,
-                        sequence=p.sequence, planned_date=planned_date, baseline_date=p.date,
-                        actual_date=actual, status=status, created_at=utcnow()))
+                        sequence=p.sequence, planned_date=p.date, baseline_date=p.date,
+                        actual_date=actual, status="done" if done else "planned",
+                        created_at=utcnow()))
+    open_rows = [r for r in out if r["status"] == "planned"]
+    late = [r["baseline_date"] for r in open_rows if r["baseline_date"] < today]
+    if late and rng.random() < 0.7:
+        shift = dt.timedelta(days=(today - min(late)).days + rng.randint(3, 60))
+        for r in open_rows:
+            r["planned_date"] = r["baseline_date"] + shift
     return out
 
 
