@@ -43,6 +43,7 @@ def import_models() -> None:
     import plan.models  # noqa: F401
     import projects.models  # noqa: F401
     import projects.guard.models  # noqa: F401
+    import projects.schedule.models  # noqa: F401
 
 
 def register_views(appbuilder) -> None:
@@ -55,6 +56,9 @@ def register_views(appbuilder) -> None:
     from projects.guard.api import DataItemApi
     from projects.guard.views import (DataCatalogueView, DataItemView, DuplicatesView,
                                       ReviewQueueView)
+    from projects.schedule.api import AuditFindingApi, MilestoneApi
+    from projects.schedule.pages import ScheduleView, register_template_helpers
+    from projects.schedule.views import AuditFindingView, MilestoneView, RebaselineView
     from projects.views import ProjectImportView, ProjectModelView, ReviewView
 
     appbuilder.add_view(PlanTreeView, "Plan", label=_l("Plan"), icon="fa-sitemap",
@@ -77,9 +81,23 @@ def register_views(appbuilder) -> None:
                         icon="fa-database", category="Projects")
     appbuilder.add_view(DataCatalogueView, "DataCatalogue", label=_l("Shared data catalogue"),
                         icon="fa-book", category="Plan")
+    appbuilder.add_view(MilestoneView, "Milestones", label=_l("Milestones"), icon="fa-flag",
+                        category="Schedule", category_label=_l("Schedule and audit"))
+    appbuilder.add_view(ScheduleView, "OverdueItems", label=_l("Overdue items"),
+                        icon="fa-exclamation-triangle", category="Schedule")
+    appbuilder.add_link("ScheduleVariance", label=_l("Schedule variance"), icon="fa-line-chart",
+                        href="/schedule/variance", category="Schedule")
+    appbuilder.add_link("PortfolioTimeline", label=_l("Portfolio timeline"), icon="fa-tasks",
+                        href="/schedule/timeline", category="Schedule")
+    appbuilder.add_view(RebaselineView, "Rebaselines", label=_l("Re-baselines"),
+                        icon="fa-refresh", category="Schedule")
+    appbuilder.add_view(AuditFindingView, "AuditFindings", label=_l("Audit findings"),
+                        icon="fa-search", category="Schedule")
+    register_template_helpers(appbuilder.app)
     appbuilder.add_view(AuditEventView, "AuditTrail", label=_l("Audit trail"), icon="fa-history",
                         category="Audit", category_label=_l("Audit"))
-    for api in (PlanTaskApi, DepartmentApi, ProjectApi, ReviewApi, DataItemApi, AuditEventApi):
+    for api in (PlanTaskApi, DepartmentApi, ProjectApi, ReviewApi, DataItemApi, MilestoneApi,
+                AuditFindingApi, AuditEventApi):
         appbuilder.add_api(api)
     limit_api_login(appbuilder)
 
@@ -97,12 +115,20 @@ def limit_api_login(appbuilder) -> None:
 def register_rules() -> None:
     """Gates and warnings on lifecycle steps, and demo-data hooks, that packages contribute
     (DESIGN §3): one place to see every rule a transition checks."""
-    from projects import lifecycle
+    from projects import demo, lifecycle
     from projects.guard import services as guard
+    from projects.schedule import demo as schedule_demo
+    from projects.schedule import services as schedule
 
     guard.install()
     lifecycle.add_after("submitted", guard.store_at_submission)
     lifecycle.add_gate("approved", guard.approval_gate)
+
+    lifecycle.add_gate("in_construction", schedule.gate_construction)
+    lifecycle.add_gate("accepted", schedule.gate_acceptance)
+    lifecycle.add_gate("evaluated", schedule.gate_evaluation)
+    lifecycle.add_after("approved", schedule.plan_on_approval)
+    demo.add_demo_hook(schedule_demo.seed_schedule)
 
 
 def register_cli(app: Flask) -> None:

@@ -78,6 +78,13 @@ class BaseConfig:
     GUARD_MAX_MATCHES = 10
     IMPORT_MAX_ROWS = 20000
 
+    # Milestones and audit findings (projects/schedule)
+    MILESTONE_RULES_FILE = str(BASE_DIR / "data" / "milestone_rules.json")
+    SUPERVISION_BUDGET_THRESHOLD = int(os.environ.get("SUPERVISION_BUDGET_THRESHOLD", "1000000"))
+    MILESTONE_GRACE_DAYS = int(os.environ.get("MILESTONE_GRACE_DAYS", "7"))
+    EVIDENCE_MAX_BYTES = int(os.environ.get("EVIDENCE_MAX_BYTES", str(20 * 1024 * 1024)))
+    TIMELINE_MAX_PROJECTS = 150
+
 
 class DevelopmentConfig(BaseConfig):
     pass

@@ -60,6 +60,9 @@ _PORTFOLIO = r"DuplicatesView|Duplicates"  # the whole portfolio: not for depart
 _AUDIT = r"AuditEventView|AuditEventApi|Audit|AuditTrail"
 _IMPORT = r"ProjectImportView|ProjectImport"
 _API_DOCS = r"OpenApi|SwaggerView"
+_SCHEDULE = r"MilestoneView|MilestoneApi|AuditFindingView|AuditFindingApi|RebaselineView" \
+            r"|ScheduleView|Schedule|Milestones|OverdueItems|ScheduleVariance|PortfolioTimeline" \
+            r"|Rebaselines|AuditFindings"
 ROLE_POLICY = {
     OFFICE: [
         (_PLAN + "|" + _PROJECTS + "|" + _IMPORT + "|" + _API_DOCS + "|" + _PORTFOLIO, _READ),
@@ -67,15 +70,24 @@ ROLE_POLICY = {
         (r"ProjectModelView|ProjectApi|ProjectImportView",
          r"can_(add|edit|delete|post|put|transition|import|duplicate_check|decide)"),
         (r"DataItemView|DataItemApi", r"can_(add|edit|delete|post|put)"),
+        (_SCHEDULE, _READ),
+        (r"RebaselineView", r"can_decide"),
     ],
     PROJECT_MANAGER: [
         (_PLAN + "|" + _PROJECTS + "|" + _IMPORT + "|" + _API_DOCS, _READ),
         (r"ProjectModelView|ProjectApi|ProjectImportView",
          r"can_(add|edit|delete|post|put|transition|import|duplicate_check)"),
         (r"DataItemView|DataItemApi", r"can_(add|edit|delete|post|put)"),
+        (_SCHEDULE, _READ),
+        (r"MilestoneView|MilestoneApi", r"can_(add|edit|post|put|upload)"),
+        (r"RebaselineView", r"can_request"),
+        (r"AuditFindingView", r"can_(rectify|upload)"),
+        (r"AuditFindingApi", r"can_(put|upload)"),
     ],
     AUDITOR: [
         (_PLAN + "|" + _PROJECTS + "|" + _AUDIT + "|" + _API_DOCS + "|" + _PORTFOLIO, _READ),
+        (_SCHEDULE, _READ),
+        (r"AuditFindingView|AuditFindingApi", r"can_(add|edit|post|put|upload)"),
     ],
 }
 

@@ -1,5 +1,6 @@
 """FAB filters that apply the department scoping of `projects.services` to views and APIs."""
 from flask_appbuilder.models.filters import BaseFilter
+from sqlalchemy import select
 
 from core.security import current_user, is_department_scoped
 from projects.models import Project
@@ -27,7 +28,9 @@ class VisibleProjectChildren(BaseFilter):
         clause = visibility_clause(current_user())
         if clause is None:
             return query
-        return query.join(Project, self.model.project_id == Project.id).filter(clause)
+        # A subquery, not a join: the API's related columns (project.code) join Project too,
+        # and a second join made "ambiguous column name: project.id" for ProjectManagers.
+        return query.filter(self.model.project_id.in_(select(Project.id).where(clause)))
 
 
 class OwnDepartmentOnly(BaseFilter):

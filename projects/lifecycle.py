@@ -50,6 +50,9 @@ _BY_PAIR = {(st.source, st.target): st for st in STEPS}
 # warning's message is shown and the step goes ahead. Registered in app.register_rules().
 _GATES: dict[str, list] = {}
 _WARNINGS: dict[str, list] = {}
+# Follow-ups of a step: after(project, user) runs once the project has its new status, in the
+# same transaction (a failure rolls the step back), e.g. milestones planned on approval; it
+# may return a warning to show.
 _AFTER: dict[str, list] = {}
 # What the deciding user supplied beyond a comment (e.g. justifications per duplicate match);
 # gates read it and may leave results in it (e.g. the frozen duplicate check) for the Review.
@@ -80,8 +83,6 @@ def add_warning(target: str, check) -> None:
 
 
 def add_after(target: str, action) -> None:
-    """action(project) runs after a step to `target` succeeded, in the same transaction
-    (e.g. store the duplicate check taken at submission); it may return a warning to show."""
     if action not in _AFTER.setdefault(target, []):
         _AFTER[target].append(action)
 
@@ -143,7 +144,7 @@ def transition(project: Project, target: str, user=None, comment: str = "",
         project.submitted_at = utcnow()
     db.session.flush()
     for action in _AFTER.get(target, []):
-        warnings.append(action(project))
+        warnings.append(action(project, user))
     set_audit_note(db.session, None)
     return [str(w) for w in warnings if w]
 

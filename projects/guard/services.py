@@ -200,7 +200,7 @@ def latest_check(project_id: int, trigger: str | None = None) -> DuplicateCheck 
     return db.session.scalar(query.order_by(DuplicateCheck.id.desc()).limit(1))
 
 
-def store_at_submission(project: Project):
+def store_at_submission(project: Project, user=None):
     """Lifecycle after-hook on `submitted`: the result is stored with the proposal, and the
     submitter is told what was found."""
     check = store_check(project, "submission")
