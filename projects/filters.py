@@ -44,3 +44,16 @@ class OwnDepartmentOnly(BaseFilter):
         if user is not None and is_department_scoped(user):
             return query.filter(self.model.id == user.department_id)
         return query
+
+
+class OwnDepartmentProjects(BaseFilter):
+    """For a ProjectManager's form: its own department's projects only."""
+
+    name = "own department projects"
+    arg_name = "own_department_projects"
+
+    def apply(self, query, value):
+        user = current_user()
+        if user is not None and is_department_scoped(user):
+            return query.filter(Project.department_id == user.department_id)
+        return query

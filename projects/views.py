@@ -80,6 +80,7 @@ class ProjectModelView(ServiceCheckedView, ModelView):
     }
     add_form_query_rel_fields = edit_form_query_rel_fields = {
         "department": [["id", OwnDepartmentOnly, None]],
+        "reuses": [["id", VisibleProjects, None]],
     }
     add_form_extra_fields = edit_form_extra_fields = {
         "listed_in_plan": BooleanField(_l("Listed in the plan"), default=False),
@@ -219,6 +220,7 @@ class ReviewView(ModelView):
     datamodel = SQLAInterface(Review)
     base_permissions = ["can_list", "can_show"]
     base_filters = [["id", VisibleProjectChildren, None]]
+    search_form_query_rel_fields = {"project": [["id", VisibleProjects, None]]}
     list_columns = ["project", "stage_label", "decision_label", "reviewer", "decided_at",
                     "comments"]
     show_columns = ["project", "stage_label", "decision_label", "reviewer", "decided_at",

@@ -138,3 +138,11 @@ def test_auditor_and_admin_change_no_project(api, app, make_project):
             in (403, 401)
     with app.app_context():
         assert get_project(own).name == proposal()["name"]
+
+
+def test_forms_and_search_lists_offer_no_hidden_project(web, make_project):
+    make_project(**OTHER)  # another department's draft
+    pm = web.as_user("pm")
+    for url in ("/projects/add", "/reviewview/list/", "/dataitems/list/", "/dataitems/add"):
+        page = pm.get(url).get_data(as_text=True)
+        assert "防汛抗旱指挥系统" not in page, url

@@ -15,7 +15,7 @@ from core.security import current_user, is_department_scoped
 from core.viewhelpers import ServiceCheckedView
 from projects import enums as s
 from projects import reviews
-from projects.filters import VisibleProjectChildren
+from projects.filters import OwnDepartmentProjects, VisibleProjectChildren, VisibleProjects
 from projects.guard import services as guard
 from projects.guard.models import DataItem, DuplicateCheck
 from projects.models import Project
@@ -123,6 +123,9 @@ class DataItemView(ServiceCheckedView, ModelView):
     datamodel = SQLAInterface(DataItem)
     route_base = "/dataitems"
     base_filters = [["id", VisibleProjectChildren, None]]
+    search_form_query_rel_fields = {"project": [["id", VisibleProjects, None]]}
+    add_form_query_rel_fields = edit_form_query_rel_fields = {
+        "project": [["id", OwnDepartmentProjects, None]]}
     list_columns = ["name", "project", "direction", "owner_department", "shared"]
     add_columns = edit_columns = ["project", "name", "direction", "owner_department", "shared",
                                   "description"]
@@ -145,6 +148,7 @@ class DataCatalogueView(ModelView):
     route_base = "/catalogue"
     base_permissions = ["can_list", "can_show"]
     base_filters = [["shared", FilterEqual, True], ["direction", FilterEqual, "produces"]]
+    search_form_query_rel_fields = {"project": [["id", VisibleProjects, None]]}
     list_columns = ["name", "owner_department", "project", "direction"]
     show_columns = ["name", "owner_department", "project", "direction", "shared", "description"]
     search_columns = ["name", "owner_department", "project"]
