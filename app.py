@@ -42,6 +42,7 @@ def import_models() -> None:
     """Every model class, so that mappers and Alembic see the whole schema."""
     import plan.models  # noqa: F401
     import projects.models  # noqa: F401
+    import budgets.models  # noqa: F401
 
 
 def register_views(appbuilder) -> None:
@@ -85,6 +86,16 @@ def limit_api_login(appbuilder) -> None:
 def register_rules() -> None:
     """Gates and warnings on lifecycle steps, and demo-data hooks, that packages contribute
     (DESIGN §3): one place to see every rule a transition checks."""
+    from budgets import demo as budgets_demo
+    from budgets.services import budget_change_errors, plan_mismatch
+    from projects.demo import add_demo_hook
+    from projects.lifecycle import add_gate, add_warning
+    from projects.services import add_project_check
+
+    add_warning("submitted", plan_mismatch)  # the funding plan should equal the budget ...
+    add_gate("approved", plan_mismatch)  # ... and must at approval
+    add_project_check(budget_change_errors)  # after approval: only through a change request
+    add_demo_hook(budgets_demo.seed_funding)
 
 
 def register_cli(app: Flask) -> None:

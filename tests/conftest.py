@@ -64,9 +64,12 @@ def clean(app):
     yield
     with app.app_context():
         db.session.rollback()
+        from budgets.models import BudgetChange, Disbursement, Expenditure, FundingLine
         from projects.models import Project, Review, project_plan_task, project_reuse
-        for table in (project_reuse, project_plan_task, Review.__table__, Project.__table__,
-                      AuditEvent.__table__):
+        budget_tables = tuple(m.__table__ for m in (Expenditure, Disbursement, BudgetChange,
+                                                      FundingLine))
+        for table in budget_tables + (project_reuse, project_plan_task, Review.__table__,
+                                      Project.__table__, AuditEvent.__table__):
             db.session.execute(delete(table))
         db.session.commit()
         db.session.remove()
@@ -146,15 +149,36 @@ def make_project(app):
     from projects.models import Project
     from projects.services import create_project
 
-    def make(status="draft", **overrides):
+    def make(status="draft", funded=False, **overrides):
+        """`funded`: first give it a funding plan equal to its budget (one municipal line)."""
         with app.app_context(), acting_as("fixture"):
             project = create_project(proposal(**overrides))
+            if funded:
+                from budgets.services import add_funding_line
+                add_funding_line({"project": project.id, "source": "municipal",
+                                  "year": project.start_date.year,
+                                  "amount": str(project.budget_total)})
             if status != "draft":
                 project.status = status
             db.session.commit()
             return project.id
 
     return make
+
+
+def fund_fully(app, project_id, source="municipal"):
+    """Give the project a funding plan equal to its budget (one line in its first year), as
+    approval requires."""
+    from budgets.services import add_funding_line
+    from core.audit import acting_as
+    from projects.models import Project
+    with app.app_context(), acting_as("fixture"):
+        project = db.session.get(Project, project_id)
+        line = add_funding_line({"project": project_id, "source": source,
+                                 "year": project.start_date.year,
+                                 "amount": str(project.budget_total)})
+        db.session.commit()
+        return line.id
 
 
 def get_project(project_id):

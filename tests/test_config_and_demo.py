@@ -31,6 +31,8 @@ def test_demo_seed_is_reproducible_and_covers_every_status(runner, app):
         approved = db.session.scalar(select(func.count()).select_from(Project).where(
             Project.status == "in_operation"))
         decided = db.session.scalar(select(func.count(func.distinct(Review.project_id))))
+        for table in ("expenditure", "disbursement", "budget_change", "funding_line"):
+            db.session.execute(db.text(f"DELETE FROM {table}"))
         db.session.execute(db.delete(Review))
         db.session.execute(db.text("DELETE FROM project_plan_task"))
         db.session.execute(db.delete(Project))

@@ -3,7 +3,7 @@ say, with a reason, and nothing changed when refused."""
 import pytest
 from sqlalchemy import select
 
-from conftest import get_project
+from conftest import fund_fully, get_project
 from core.audit import AuditEvent
 from core.extensions import db
 from projects.lifecycle import STEPS
@@ -29,6 +29,8 @@ def expected_status(user, step):
 @pytest.mark.parametrize("step", STEPS, ids=lambda st: f"{st.source}->{st.target}")
 def test_step_allowed_or_refused_per_role(api, app, make_project, user, step):
     project_id = make_project(status=step.source)
+    if step.target == "approved":
+        fund_fully(app, project_id)  # approval needs a funding plan equal to the budget
     body = {"to": step.target, "comment": "材料不全,请补充。" if step.needs_comment else ""}
     response = api.as_user(user).post(f"/api/v1/project/{project_id}/transition", json=body)
     want = expected_status(user, step)
