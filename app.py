@@ -49,6 +49,8 @@ def register_views(appbuilder) -> None:
     """Every view and API of PlanGuard, in one screen."""
     from flask_babel import lazy_gettext as _l
 
+    from budgets.api import (BudgetChangeApi, DisbursementApi, ExpenditureApi, FundingLineApi,
+                             FundingSourceApi)
     from core.views import AuditEventApi, AuditEventView
     from plan.views import DepartmentApi, DepartmentView, PlanTaskApi, PlanTaskView, PlanTreeView
     from projects.api import ProjectApi, ReviewApi
@@ -68,9 +70,36 @@ def register_views(appbuilder) -> None:
                         icon="fa-upload", category="Projects")
     appbuilder.add_view(AuditEventView, "AuditTrail", label=_l("Audit trail"), icon="fa-history",
                         category="Audit", category_label=_l("Audit"))
-    for api in (PlanTaskApi, DepartmentApi, ProjectApi, ReviewApi, AuditEventApi):
+    register_budget_views(appbuilder)
+    for api in (PlanTaskApi, DepartmentApi, ProjectApi, ReviewApi, AuditEventApi,
+                FundingSourceApi, FundingLineApi, DisbursementApi, ExpenditureApi,
+                BudgetChangeApi):
         appbuilder.add_api(api)
     limit_api_login(appbuilder)
+
+
+def register_budget_views(appbuilder) -> None:
+    """Funding (issue 4): the execution page, lists, sources, import, the project's funding
+    section and its forms."""
+    from flask_babel import lazy_gettext as _l
+
+    from budgets.pages import BudgetExecutionView, FundingImportView
+    from budgets.views import (BudgetChangeView, DisbursementView, ExpenditureView,
+                               FundingLineView, FundingSourceView, ProjectFundingView,
+                               install_template_helpers)
+
+    appbuilder.add_view(BudgetExecutionView, "BudgetExecution", label=_l("Budget execution"),
+                        icon="fa-bar-chart", category="Funding", category_label=_l("Funding"))
+    for view, name, label, icon in (
+            (FundingLineView, "FundingLines", _l("Funding lines"), "fa-list"),
+            (DisbursementView, "Disbursements", _l("Disbursements"), "fa-money"),
+            (ExpenditureView, "Expenditures", _l("Expenditures"), "fa-credit-card"),
+            (BudgetChangeView, "BudgetChanges", _l("Change requests"), "fa-exchange"),
+            (FundingSourceView, "FundingSources", _l("Funding sources"), "fa-university"),
+            (FundingImportView, "FundingImport", _l("Import funding lines"), "fa-upload")):
+        appbuilder.add_view(view, name, label=label, icon=icon, category="Funding")
+    appbuilder.add_view_no_menu(ProjectFundingView)
+    install_template_helpers(appbuilder.app)
 
 
 def limit_api_login(appbuilder) -> None:
@@ -101,10 +130,11 @@ def register_rules() -> None:
 def register_cli(app: Flask) -> None:
     from core.cli import setup_command, users_cli
     from plan.cli import plan_cli
+    from budgets.cli import budgets_cli
     from projects.cli import demo_cli, projects_cli
 
     app.cli.add_command(setup_command)
-    for group in (users_cli, plan_cli, projects_cli, demo_cli):
+    for group in (users_cli, plan_cli, projects_cli, demo_cli, budgets_cli):
         app.cli.add_command(group)
 
 

@@ -18,6 +18,7 @@ from decimal import Decimal
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, func, literal, select
 
+from budgets.services import cents
 from budgets.models import BudgetChange, Disbursement, Expenditure, FundingLine, FundingSource
 from core.extensions import db
 from plan.models import Department
@@ -68,7 +69,7 @@ def line_rows(project_id) -> list[dict]:
              .outerjoin(spent, spent.c.funding_line_id == FundingLine.id)
              .where(FundingLine.project_id == project_id)
              .order_by(FundingLine.year, FundingSource.position))
-    return [{"line": line, "disbursed": Decimal(d), "spent": Decimal(s)}
+    return [{"line": line, "disbursed": cents(d), "spent": cents(s)}
             for line, d, s in db.session.execute(query)]
 
 
@@ -79,8 +80,8 @@ def project_figures(project: Project, lines=None) -> dict:
     spent = sum((r["spent"] for r in lines), ZERO)
     changes = db.session.execute(_change_sums().where(
         BudgetChange.project_id == project.id)).first()
-    rebased = Decimal(changes.rebased or 0) if changes else ZERO
-    pending = Decimal(changes.pending or 0) if changes else ZERO
+    rebased = cents(changes.rebased) if changes else ZERO
+    pending = cents(changes.pending) if changes else ZERO
     approved = project.status in APPROVED_OR_LATER
     baseline = project.budget_total - rebased if approved else None
     forecast = project.budget_total + pending
@@ -153,7 +154,7 @@ def _cube(user, year, department_id):
         for source_id, dept_id, line_year, total in db.session.execute(
                 _scoped(query, user, year, department_id)):
             cube.setdefault((source_id, dept_id, line_year), [ZERO, ZERO, ZERO])[slot] = \
-                Decimal(total or 0)
+                cents(total)
     return cube
 
 
@@ -254,10 +255,10 @@ def project_rows(user, year=None, department_id=None):
         query = query.where(planned.c.s.is_not(None))
     for code, name, dept, status, budget, pl, di, sp, rebased, pending, count in \
             db.session.execute(query):
-        pl, di, sp = Decimal(pl), Decimal(di), Decimal(sp)
+        pl, di, sp = cents(pl), cents(di), cents(sp)
         approved = status in APPROVED_OR_LATER
-        baseline = Decimal(budget) - Decimal(rebased) if approved else None
-        forecast = Decimal(budget) + Decimal(pending)
+        baseline = cents(budget) - cents(rebased) if approved else None
+        forecast = cents(budget) + cents(pending)
         variance = ratio(forecast - baseline, baseline) if approved else None
         yield dict(code=code, name=name, department=dept, status=status, budget=budget,
                    planned=pl, disbursed=di, spent=sp, execution_rate=ratio(sp, pl),

@@ -47,6 +47,11 @@ def money_error(amount, allow_zero=False) -> str | None:
     return None
 
 
+def cents(value) -> Decimal:
+    """A sum from the database as Decimal yuan with two decimals (SQLite sums come as floats)."""
+    return Decimal(str(value or 0)).quantize(Decimal("0.01"))
+
+
 def fmt(amount) -> str:
     return f"{Decimal(amount or 0):,.2f}"
 
@@ -110,14 +115,14 @@ def seed_funding_sources(path) -> int:
     return added
 
 
-def _ensure_office(user) -> None:
+def ensure_office(user) -> None:
     if user is not None and not has_role(user, OFFICE):
         raise NotAllowed(_("Funding sources are maintained by the Office."))
 
 
 def save_source(source: FundingSource | None, raw, user=None) -> FundingSource:
     """Add or change a funding source (Office): code and name required and unique."""
-    _ensure_office(user)
+    ensure_office(user)
     schema = schemas.FundingSourceUpdateSchema() if source else schemas.FundingSourceSchema()
     data = schemas.load(schema, raw, _("The funding source has invalid fields."))
     source = source or FundingSource()
@@ -145,12 +150,17 @@ def check_source(source: FundingSource) -> None:
     _refuse(errors, _("The funding source has invalid fields."))
 
 
-def delete_source(source: FundingSource, user=None) -> None:
-    _ensure_office(user)
+def ensure_source_deletable(source: FundingSource, user=None) -> None:
+    """The Office deletes a funding source that no funding line uses."""
+    ensure_office(user)
     used = db.session.scalar(select(func.count()).select_from(FundingLine)
                              .where(FundingLine.source_id == source.id))
     if used:
         raise Conflict(_("%(n)d funding lines use this source; it cannot be deleted.", n=used))
+
+
+def delete_source(source: FundingSource, user=None) -> None:
+    ensure_source_deletable(source, user)
     db.session.delete(source)
     db.session.flush()
 
@@ -232,13 +242,13 @@ def delete_funding_line(line: FundingLine, user=None) -> None:
 
 
 def plan_total(project_id) -> Decimal:
-    return db.session.scalar(select(func.coalesce(func.sum(FundingLine.amount), 0))
-                             .where(FundingLine.project_id == project_id)) or ZERO
+    return cents(db.session.scalar(select(func.sum(FundingLine.amount))
+                                   .where(FundingLine.project_id == project_id)))
 
 
 def plan_mismatch(project: Project) -> str | None:
     """The funding plan must equal the budget before approval: the message when it does not."""
-    total = Decimal(plan_total(project.id))
+    total = plan_total(project.id)
     if total == project.budget_total:
         return None
     return _("The funding plan (%(plan)s yuan) does not equal the budget (%(budget)s yuan).",
@@ -271,7 +281,7 @@ def _locked_sums(line_id):
                                   .where(Disbursement.funding_line_id == line_id))
     spent = db.session.scalar(select(func.coalesce(func.sum(Expenditure.amount), 0))
                               .where(Expenditure.funding_line_id == line_id))
-    return Decimal(disbursed or 0), Decimal(spent or 0)
+    return cents(disbursed), cents(spent)
 
 
 def _check_disbursed(line: FundingLine, disbursed: Decimal) -> None:

@@ -57,20 +57,35 @@ _PROJECTS = r"ProjectModelView|ProjectApi|ReviewView|ReviewApi|Projects|Reviews"
 _AUDIT = r"AuditEventView|AuditEventApi|Audit|AuditTrail"
 _IMPORT = r"ProjectImportView|ProjectImport"
 _API_DOCS = r"OpenApi|SwaggerView"
+_FUNDING = r"BudgetExecutionView|FundingSourceView|FundingLineView|DisbursementView" \
+           r"|ExpenditureView|BudgetChangeView|ProjectFundingView|FundingImportView" \
+           r"|FundingSourceApi|FundingLineApi|DisbursementApi|ExpenditureApi|BudgetChangeApi" \
+           r"|Funding|BudgetExecution|FundingLines|Disbursements|Expenditures|BudgetChanges" \
+           r"|FundingSources|FundingImport"
+_FUNDING_RECORDS = (r"FundingLineApi|DisbursementApi|ExpenditureApi|BudgetChangeApi"
+                    r"|ProjectFundingView|FundingImportView",
+                    r"can_(post|put|delete|record|import)")
 ROLE_POLICY = {
     OFFICE: [
         (_PLAN + "|" + _PROJECTS + "|" + _IMPORT + "|" + _API_DOCS, _READ),
         (r"PlanTaskView|PlanTaskApi", r"can_(add|edit|post|put)"),
         (r"ProjectModelView|ProjectApi|ProjectImportView",
          r"can_(add|edit|delete|post|put|transition|import|duplicate_check)"),
+        (_FUNDING, _READ),
+        _FUNDING_RECORDS,
+        (r"FundingSourceView|FundingSourceApi", r"can_(add|edit|delete|post|put)"),
+        (r"BudgetChangeApi|BudgetChangeView|ProjectFundingView", r"can_decide"),
     ],
     PROJECT_MANAGER: [
         (_PLAN + "|" + _PROJECTS + "|" + _IMPORT + "|" + _API_DOCS, _READ),
         (r"ProjectModelView|ProjectApi|ProjectImportView",
          r"can_(add|edit|delete|post|put|transition|import|duplicate_check)"),
+        (_FUNDING, _READ),
+        _FUNDING_RECORDS,
     ],
     AUDITOR: [
         (_PLAN + "|" + _PROJECTS + "|" + _AUDIT + "|" + _API_DOCS, _READ),
+        (_FUNDING, _READ),
     ],
 }
 
