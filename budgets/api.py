@@ -6,13 +6,12 @@ from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import permission_name
 
 from budgets import figures, services
-from budgets.filters import VisibleLinePayments
+from budgets.filters import VisibleLinePayments, VisibleProjectRows
 from budgets.models import BudgetChange, Disbursement, Expenditure, FundingLine, FundingSource
 from core.errors import DomainError, NotFound
 from core.extensions import db
 from core.security import current_user
 from projects.api import DomainErrorsApi
-from projects.filters import VisibleProjectChildren
 
 
 class ServiceWritesApi(DomainErrorsApi):
@@ -75,7 +74,7 @@ LINE_FIELDS = ["id", "project.id", "project.code", "project.name", "source.id", 
 class FundingLineApi(ServiceWritesApi):
     resource_name = "fundingline"
     datamodel = SQLAInterface(FundingLine)
-    base_filters = [["id", VisibleProjectChildren, None]]
+    base_filters = [["id", VisibleProjectRows, None]]
     list_columns = show_columns = LINE_FIELDS
     add_columns = edit_columns = ["project", "source", "year", "amount", "note"]
     search_columns = ["project", "source", "year", "amount"]
@@ -153,7 +152,7 @@ class ExpenditureApi(_PaymentApi):
 class BudgetChangeApi(ServiceWritesApi):
     resource_name = "budgetchange"
     datamodel = SQLAInterface(BudgetChange)
-    base_filters = [["id", VisibleProjectChildren, None]]
+    base_filters = [["id", VisibleProjectRows, None]]
     include_route_methods = {"get", "get_list", "info", "post", "decide"}
     list_columns = show_columns = ["id", "project.id", "project.code", "reason",
                                    "old_budget_total", "new_budget_total", "line_changes",

@@ -1,10 +1,29 @@
-"""FAB filters: funding rows follow the department scoping of their project (DESIGN §4)."""
+"""FAB filters: funding rows follow the department scoping of their project (DESIGN §4).
+
+They filter with `IN (subquery)` rather than a join: the REST API already joins the project
+(aliased as "project") for columns such as `project.code`, and a second join would be ambiguous.
+"""
 from flask_appbuilder.models.filters import BaseFilter
+from sqlalchemy import select
 
 from budgets.models import FundingLine
 from core.security import current_user
 from projects.models import Project
 from projects.services import visibility_clause
+
+
+class VisibleProjectRows(BaseFilter):
+    """Rows with a `project_id` of a project the current user may see."""
+
+    name = "visible project rows"
+    arg_name = "visible_project_rows"
+
+    def apply(self, query, value):
+        clause = visibility_clause(current_user())
+        if clause is None:
+            return query
+        return query.filter(self.model.project_id.in_(
+            select(Project.id).where(clause).correlate(None)))
 
 
 class VisibleLinePayments(BaseFilter):
@@ -17,5 +36,6 @@ class VisibleLinePayments(BaseFilter):
         clause = visibility_clause(current_user())
         if clause is None:
             return query
-        return (query.join(FundingLine, self.model.funding_line_id == FundingLine.id)
-                .join(Project, FundingLine.project_id == Project.id).filter(clause))
+        return query.filter(self.model.funding_line_id.in_(
+            select(FundingLine.id).join(Project, FundingLine.project_id == Project.id)
+            .where(clause).correlate(None)))

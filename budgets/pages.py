@@ -33,6 +33,7 @@ class BudgetExecutionView(BaseView):
 
     @expose("/")
     @has_access
+    @permission_name("list")
     def index(self):
         year, department = _filters()
         result = figures.portfolio(current_user(), year, department)

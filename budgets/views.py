@@ -10,14 +10,13 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from budgets import figures, services
-from budgets.filters import VisibleLinePayments
+from budgets.filters import VisibleLinePayments, VisibleProjectRows
 from budgets.models import BudgetChange, Disbursement, Expenditure, FundingLine, FundingSource
 from core.errors import DomainError
 from core.extensions import db
 from core.security import OFFICE, current_user, has_role
 from core.viewhelpers import ServiceCheckedView
 from projects.enums import APPROVED_OR_LATER
-from projects.filters import VisibleProjectChildren
 
 LABELS = {
     "project": _l("Project"), "project.code": _l("Project"), "source": _l("Funding source"),
@@ -87,6 +86,7 @@ class ProjectFundingView(BaseView):
 
     @expose("/<int:pk>")
     @has_access
+    @permission_name("record")
     def back(self, pk):
         return self._back(pk)
 
@@ -170,7 +170,7 @@ class FundingLineView(ModelView):
     datamodel = SQLAInterface(FundingLine)
     route_base = "/budgets/lines"
     base_permissions = ["can_list", "can_show"]
-    base_filters = [["id", VisibleProjectChildren, None]]
+    base_filters = [["id", VisibleProjectRows, None]]
     list_columns = ["project", "source", "year", "amount", "note"]
     show_columns = list_columns
     search_columns = ["project", "source", "year", "amount"]
@@ -207,7 +207,7 @@ class BudgetChangeView(ModelView):
     datamodel = SQLAInterface(BudgetChange)
     route_base = "/budgets/changes"
     base_permissions = ["can_list", "can_show"]
-    base_filters = [["id", VisibleProjectChildren, None]]
+    base_filters = [["id", VisibleProjectRows, None]]
     list_columns = ["project", "status_label", "old_budget_total", "new_budget_total", "reason",
                     "requested_by", "requested_at", "decided_by"]
     show_columns = list_columns + ["line_changes", "decided_at", "decision_note"]

@@ -42,3 +42,9 @@ def pay(app, kind, line_id, amount, date="2013-05-02"):
     with app.app_context(), acting_as("fixture"):
         record({"funding_line": line_id, "date": date, "amount": amount})
         db.session.commit()
+
+
+def source_id(app, code):
+    from budgets.models import FundingSource
+    with app.app_context():
+        return db.session.scalar(select(FundingSource.id).where(FundingSource.code == code))
