@@ -81,6 +81,7 @@ def register_views(appbuilder) -> None:
 def register_budget_views(appbuilder) -> None:
     """Funding (issue 4): the execution page, lists, sources, import, the project's funding
     section and its forms."""
+    from flask import current_app
     from flask_babel import lazy_gettext as _l
 
     from budgets.pages import BudgetExecutionView, FundingImportView
@@ -99,7 +100,7 @@ def register_budget_views(appbuilder) -> None:
             (FundingImportView, "FundingImport", _l("Import funding lines"), "fa-upload")):
         appbuilder.add_view(view, name, label=label, icon=icon, category="Funding")
     appbuilder.add_view_no_menu(ProjectFundingView)
-    install_template_helpers(appbuilder.app)
+    install_template_helpers(current_app._get_current_object())
 
 
 def limit_api_login(appbuilder) -> None:

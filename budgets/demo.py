@@ -64,15 +64,14 @@ def _payments(line, row, rng, share):
         return disbursements, expenditures
     for n, amount in enumerate(split(disbursed, rng.randint(*PAYMENTS_PER_LINE), rng), 1):
         day = _day_in(line["year"], row, rng)
-        disbursements.append(dict(funding_line_id=line["id"], date=day, amount=amount,
-                                  voucher_no=f"BF{line['year']}-{line['id']:06d}-{n}",
+        disbursements.append(dict(date=day, amount=amount,
+                                  voucher_no=f"BF{line['year']}-{line['project_id']:06d}-{n}",
                                   note=None, created_by="demo", created_at=utcnow()))
         spent = (amount * Decimal(str(round(rng.uniform(0.6, 1.0), 2)))).quantize(CENT)
         if spent > 0:
-            expenditures.append(dict(funding_line_id=line["id"],
-                                     date=min(day + dt.timedelta(days=rng.randint(5, 60)),
+            expenditures.append(dict(date=min(day + dt.timedelta(days=rng.randint(5, 60)),
                                               max(day, dt.date(line["year"], 12, 31))),
-                                     amount=spent, voucher_no=f"ZC{line['year']}-{line['id']:06d}-{n}",
+                                     amount=spent, voucher_no=f"ZC{line['year']}-{line['project_id']:06d}-{n}",
                                      note=None, created_by="demo", created_at=utcnow()))
     return disbursements, expenditures
 
@@ -114,13 +113,22 @@ def seed_funding(project_rows, rng) -> None:
             if roll < 0.10:
                 budget_updates.append({"id": row["id"],
                                        "budget_total": changes[-1]["new_budget_total"]})
-    _insert_returning_ids(FundingLine, lines)
     disbursements, expenditures = [], []
     for row in approved_rows:
         for line in by_project.get(row["id"], []):
             d, e = _payments(line, row, rng, DISBURSED_SHARE[row["status"]])
+            line["disbursed"] = sum((p["amount"] for p in d), Decimal(0))
+            line["spent"] = sum((p["amount"] for p in e), Decimal(0))
+            for payment in d + e:
+                payment["line"] = line
             disbursements.extend(d)
             expenditures.extend(e)
+    for line in lines:
+        line.setdefault("disbursed", Decimal(0))
+        line.setdefault("spent", Decimal(0))
+    _insert_returning_ids(FundingLine, lines)
+    for payment in disbursements + expenditures:
+        payment["funding_line_id"] = payment.pop("line")["id"]
     _insert_returning_ids(Disbursement, disbursements)
     _insert_returning_ids(Expenditure, expenditures)
     _insert_returning_ids(BudgetChange, changes)

@@ -19,7 +19,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, func, literal, select
 
 from budgets.services import cents
-from budgets.models import BudgetChange, Disbursement, Expenditure, FundingLine, FundingSource
+from budgets.models import BudgetChange, FundingLine, FundingSource
 from core.extensions import db
 from plan.models import Department
 from projects.enums import APPROVED_OR_LATER
@@ -59,18 +59,11 @@ def _change_sums():
 
 def line_rows(project_id) -> list[dict]:
     """The project's funding lines with what was disbursed and spent on each."""
-    disbursed = (select(Disbursement.funding_line_id, func.sum(Disbursement.amount).label("s"))
-                 .group_by(Disbursement.funding_line_id).subquery())
-    spent = (select(Expenditure.funding_line_id, func.sum(Expenditure.amount).label("s"))
-             .group_by(Expenditure.funding_line_id).subquery())
-    query = (select(FundingLine, func.coalesce(disbursed.c.s, 0), func.coalesce(spent.c.s, 0))
-             .join(FundingSource, FundingLine.source_id == FundingSource.id)
-             .outerjoin(disbursed, disbursed.c.funding_line_id == FundingLine.id)
-             .outerjoin(spent, spent.c.funding_line_id == FundingLine.id)
+    query = (select(FundingLine).join(FundingSource, FundingLine.source_id == FundingSource.id)
              .where(FundingLine.project_id == project_id)
              .order_by(FundingLine.year, FundingSource.position))
-    return [{"line": line, "disbursed": cents(d), "spent": cents(s)}
-            for line, d, s in db.session.execute(query)]
+    return [{"line": line, "disbursed": cents(line.disbursed), "spent": cents(line.spent)}
+            for line in db.session.scalars(query)]
 
 
 def project_figures(project: Project, lines=None) -> dict:
@@ -138,24 +131,15 @@ def _scoped(query, user, year, department_id):
 
 
 def _cube(user, year, department_id):
-    """{(source_id, department_id, year): [planned, disbursed, spent]} from three GROUP BYs."""
+    """{(source_id, department_id, year): [planned, disbursed, spent]} in one GROUP BY over the
+    funding lines (their running totals of disbursements and expenditures)."""
     keys = (FundingLine.source_id, Project.department_id, FundingLine.year)
-    cube = {}
-    for slot, amount, joined in ((0, FundingLine.amount, None),
-                                 (1, Disbursement.amount, Disbursement),
-                                 (2, Expenditure.amount, Expenditure)):
-        query = select(*keys, func.sum(amount))
-        if joined is None:
-            query = query.select_from(FundingLine)
-        else:
-            query = query.select_from(joined).join(
-                FundingLine, joined.funding_line_id == FundingLine.id)
-        query = query.join(Project, FundingLine.project_id == Project.id).group_by(*keys)
-        for source_id, dept_id, line_year, total in db.session.execute(
-                _scoped(query, user, year, department_id)):
-            cube.setdefault((source_id, dept_id, line_year), [ZERO, ZERO, ZERO])[slot] = \
-                cents(total)
-    return cube
+    query = (select(*keys, func.sum(FundingLine.amount), func.sum(FundingLine.disbursed),
+                    func.sum(FundingLine.spent))
+             .join(Project, FundingLine.project_id == Project.id).group_by(*keys))
+    return {(source_id, dept_id, line_year): [cents(p), cents(d), cents(s)]
+            for source_id, dept_id, line_year, p, d, s in db.session.execute(
+                _scoped(query, user, year, department_id))}
 
 
 def portfolio(user, year=None, department_id=None, overrun_limit=15) -> Portfolio:
@@ -222,28 +206,20 @@ def _variances(result, user, year, department_id, limit):
 def project_rows(user, year=None, department_id=None):
     """Per visible project: budget, planned, disbursed, spent, baseline, forecast, variance,
     re-baselines (for exports), in one SQL statement."""
-    def summed(model, amount):
-        query = select(FundingLine.project_id, func.sum(amount).label("s"))
-        if model is not FundingLine:
-            query = query.select_from(model).join(FundingLine,
-                                                  model.funding_line_id == FundingLine.id)
-        if year:
-            query = query.where(FundingLine.year == year)
-        return query.group_by(FundingLine.project_id).subquery()
-
-    planned, disbursed, spent = (summed(FundingLine, FundingLine.amount),
-                                 summed(Disbursement, Disbursement.amount),
-                                 summed(Expenditure, Expenditure.amount))
+    lines = select(FundingLine.project_id, func.sum(FundingLine.amount).label("planned"),
+                   func.sum(FundingLine.disbursed).label("disbursed"),
+                   func.sum(FundingLine.spent).label("spent"))
+    if year:
+        lines = lines.where(FundingLine.year == year)
+    lines = lines.group_by(FundingLine.project_id).subquery()
     changes = _change_sums().subquery()
     query = (select(Project.code, Project.name, Department.name, Project.status,
-                    Project.budget_total, func.coalesce(planned.c.s, 0),
-                    func.coalesce(disbursed.c.s, 0), func.coalesce(spent.c.s, 0),
+                    Project.budget_total, func.coalesce(lines.c.planned, 0),
+                    func.coalesce(lines.c.disbursed, 0), func.coalesce(lines.c.spent, 0),
                     func.coalesce(changes.c.rebased, 0), func.coalesce(changes.c.pending, 0),
                     func.coalesce(changes.c.rebaselines, 0))
              .join(Department, Project.department_id == Department.id)
-             .outerjoin(planned, planned.c.project_id == Project.id)
-             .outerjoin(disbursed, disbursed.c.project_id == Project.id)
-             .outerjoin(spent, spent.c.project_id == Project.id)
+             .outerjoin(lines, lines.c.project_id == Project.id)
              .outerjoin(changes, changes.c.project_id == Project.id)
              .order_by(Project.code))
     clause = visibility_clause(user)
@@ -252,7 +228,7 @@ def project_rows(user, year=None, department_id=None):
     if department_id:
         query = query.where(Project.department_id == department_id)
     if year:
-        query = query.where(planned.c.s.is_not(None))
+        query = query.where(lines.c.planned.is_not(None))
     for code, name, dept, status, budget, pl, di, sp, rebased, pending, count in \
             db.session.execute(query):
         pl, di, sp = cents(pl), cents(di), cents(sp)

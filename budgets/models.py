@@ -52,9 +52,19 @@ class FundingLine(Audited, Model):
     year: Mapped[int] = mapped_column(Integer, nullable=False, index=True)
     amount: Mapped[Decimal] = mapped_column(Numeric(14, 2), nullable=False)
     note: Mapped[str | None] = mapped_column(Text)
+    # Running totals of the line's disbursements and expenditures, kept by budgets.services in
+    # the same transaction as each payment (row-locked), so that the cumulative rules and the
+    # portfolio figures read one row per line instead of summing every payment.
+    # `services.recompute_line_totals` rebuilds them from the payments.
+    disbursed: Mapped[Decimal] = mapped_column(Numeric(14, 2), nullable=False, default=0,
+                                               server_default="0")
+    spent: Mapped[Decimal] = mapped_column(Numeric(14, 2), nullable=False, default=0,
+                                           server_default="0")
 
     project: Mapped[Project] = relationship(lazy="joined", innerjoin=True)
     source: Mapped[FundingSource] = relationship(lazy="joined", innerjoin=True)
+
+    audit_exclude = ("disbursed", "spent")  # derived; the payments themselves are audited
 
     def audit_key(self):
         return f"{self.project.code if self.project else self.project_id}/" \

@@ -18,7 +18,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from flask_babel import gettext as _
-from sqlalchemy import func, inspect, select
+from sqlalchemy import func, inspect, select, update
 
 from core.audit import current_actor, set_audit_note, utcnow
 from core.errors import Conflict, NotAllowed, NotFound, ValidationFailed
@@ -274,14 +274,24 @@ def budget_change_errors(project: Project) -> dict:
 # --- disbursements and expenditures -----------------------------------------------------
 
 def _locked_sums(line_id):
-    """(disbursed, spent) on a line, with the line row locked (PostgreSQL) so that two
+    """(disbursed, spent) on a line, read with the line row locked (PostgreSQL) so that two
     concurrent payments cannot both pass the cumulative checks."""
-    db.session.execute(select(FundingLine.id).where(FundingLine.id == line_id).with_for_update())
-    disbursed = db.session.scalar(select(func.coalesce(func.sum(Disbursement.amount), 0))
-                                  .where(Disbursement.funding_line_id == line_id))
-    spent = db.session.scalar(select(func.coalesce(func.sum(Expenditure.amount), 0))
-                              .where(Expenditure.funding_line_id == line_id))
-    return cents(disbursed), cents(spent)
+    line = db.session.scalars(select(FundingLine).where(FundingLine.id == line_id)
+                              .with_for_update(of=FundingLine)
+                              .execution_options(populate_existing=True)).one()
+    return cents(line.disbursed), cents(line.spent)
+
+
+def recompute_line_totals(line_ids=None) -> None:
+    """Rebuild the lines' running totals from their payments (after bulk inserts; a repair)."""
+    def summed(model):
+        return (select(func.coalesce(func.sum(model.amount), 0))
+                .where(model.funding_line_id == FundingLine.id).scalar_subquery())
+    statement = update(FundingLine).values(disbursed=summed(Disbursement),
+                                           spent=summed(Expenditure))
+    if line_ids is not None:
+        statement = statement.where(FundingLine.id.in_(line_ids))
+    db.session.execute(statement, execution_options={"synchronize_session": False})
 
 
 def _check_disbursed(line: FundingLine, disbursed: Decimal) -> None:
@@ -320,6 +330,7 @@ def record_disbursement(raw, user=None) -> Disbursement:
     line = _payment_line(data, user)
     disbursed, _spent = _locked_sums(line.id)
     _check_disbursed(line, disbursed + data["amount"])
+    line.disbursed = disbursed + data["amount"]
     return _add_payment(Disbursement, line, data, user)
 
 
@@ -329,6 +340,7 @@ def record_expenditure(raw, user=None) -> Expenditure:
     line = _payment_line(data, user)
     disbursed, spent = _locked_sums(line.id)
     _check_spent(spent + data["amount"], disbursed)
+    line.spent = spent + data["amount"]
     return _add_payment(Expenditure, line, data, user)
 
 
@@ -357,8 +369,10 @@ def update_payment(payment, raw, user=None):
     if isinstance(payment, Disbursement):
         _check_disbursed(line, disbursed + delta)
         _check_spent(spent, disbursed + delta)
+        line.disbursed = disbursed + delta
     else:
         _check_spent(spent + delta, disbursed)
+        line.spent = spent + delta
     for key in ("date", "amount", "voucher_no", "note"):
         if key in data:
             setattr(payment, key, data[key])
@@ -374,6 +388,9 @@ def delete_payment(payment, user=None) -> None:
     disbursed, spent = _locked_sums(line.id)
     if isinstance(payment, Disbursement):
         _check_spent(spent, disbursed - payment.amount)
+        line.disbursed = disbursed - payment.amount
+    else:
+        line.spent = spent - payment.amount
     db.session.delete(payment)
     db.session.flush()
 

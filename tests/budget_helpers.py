@@ -22,9 +22,16 @@ def counts(app) -> dict:
 
 
 def sums(app, line_id):
-    from budgets.services import _locked_sums
+    """(disbursed, spent) on a line, summed from its payments; the line's running totals must
+    agree."""
+    from budgets.models import Disbursement, Expenditure, FundingLine
     with app.app_context():
-        return tuple(str(v) for v in _locked_sums(line_id))
+        result = tuple(str(db.session.scalar(select(func.coalesce(func.sum(m.amount), 0)).where(
+            m.funding_line_id == line_id)) or 0) for m in (Disbursement, Expenditure))
+        line = db.session.get(FundingLine, line_id)
+        assert (f"{line.disbursed:.2f}", f"{line.spent:.2f}") == tuple(
+            f"{float(v):.2f}" for v in result), "running totals disagree with the payments"
+        return tuple(f"{float(v):.2f}" for v in result)
 
 
 def line_of(app, project_id):

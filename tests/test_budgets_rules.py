@@ -215,3 +215,22 @@ def test_admin_and_auditor_record_no_money(api, app, make_project):
             "funding_line": line, "date": "2013-05-02", "amount": "1.00"})
         assert response.status_code in (401, 403)
     assert counts(app) == before
+
+
+def test_corrections_keep_the_running_totals(api, app, make_project):
+    project = make_project(status="in_construction", funded=True)
+    line = line_of(app, project)
+    pay(app, "disbursement", line, "100000.00")
+    pay(app, "expenditure", line, "60000.00")
+    office = api.as_user("office")
+    disbursement = office.get("/api/v1/disbursement/").get_json()["ids"][0]
+    expenditure = office.get("/api/v1/expenditure/").get_json()["ids"][0]
+    assert office.put(f"/api/v1/disbursement/{disbursement}",
+                      json={"amount": "90000.00", "voucher_no": "BF-2"}).status_code == 200
+    assert sums(app, line) == ("90000.00", "60000.00")
+    assert office.delete(f"/api/v1/expenditure/{expenditure}").status_code == 200
+    assert sums(app, line) == ("90000.00", "0.00")
+    with app.app_context():
+        notes = db.session.scalars(select(AuditEvent.action).where(
+            AuditEvent.entity.in_(("disbursement", "expenditure")))).all()
+        assert sorted(notes) == ["delete", "insert", "insert", "update", "update"]

@@ -1,8 +1,8 @@
 """budgets
 
-Revision ID: c3abb09ef1c4
+Revision ID: 433dfb87edc6
 Revises: 8041ef091600
-Create Date: 2026-11-25 13:16:17.552562
+Create Date: 2026-11-25 13:35:03.688737
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = 'c3abb09ef1c4'
+revision = '433dfb87edc6'
 down_revision = '8041ef091600'
 branch_labels = None
 depends_on = None
@@ -56,6 +56,8 @@ def upgrade():
     sa.Column('year', sa.Integer(), nullable=False),
     sa.Column('amount', sa.Numeric(precision=14, scale=2), nullable=False),
     sa.Column('note', sa.Text(), nullable=True),
+    sa.Column('disbursed', sa.Numeric(precision=14, scale=2), server_default='0', nullable=False),
+    sa.Column('spent', sa.Numeric(precision=14, scale=2), server_default='0', nullable=False),
     sa.ForeignKeyConstraint(['project_id'], ['project.id'], ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['source_id'], ['funding_source.id'], ),
     sa.PrimaryKeyConstraint('id'),
