@@ -133,16 +133,19 @@ def _scoped(query, user, year, department_id):
 def _cube(user, year, department_id):
     """{(source_id, department_id, year): [planned, disbursed, spent]} in one GROUP BY over the
     funding lines (their running totals of disbursements and expenditures)."""
-    keys = (FundingLine.source_id, Project.department_id, FundingLine.year)
+    # Department first: SQLite then walks the lines in (project, source, year) index order.
+    keys = (Project.department_id, FundingLine.source_id, FundingLine.year)
     query = (select(*keys, func.sum(FundingLine.amount), func.sum(FundingLine.disbursed),
                     func.sum(FundingLine.spent))
-             .join(Project, FundingLine.project_id == Project.id).group_by(*keys))
+             .select_from(Project).join(FundingLine, FundingLine.project_id == Project.id)
+             .group_by(*keys))
     return {(source_id, dept_id, line_year): [cents(p), cents(d), cents(s)]
-            for source_id, dept_id, line_year, p, d, s in db.session.execute(
+            for dept_id, source_id, line_year, p, d, s in db.session.execute(
                 _scoped(query, user, year, department_id))}
 
 
-def portfolio(user, year=None, department_id=None, overrun_limit=15) -> Portfolio:
+def portfolio(user, year=None, department_id=None, overrun_limit=15,
+              variances=True) -> Portfolio:
     """Planned, disbursed and spent by source, department and year; the share of social capital;
     projects per cost-variance band and the largest overruns."""
     sources = {s.id: s for s in db.session.scalars(select(FundingSource)
@@ -164,21 +167,14 @@ def portfolio(user, year=None, department_id=None, overrun_limit=15) -> Portfoli
             result.social_planned += planned
     result.by_department = dict(sorted(result.by_department.items(),
                                        key=lambda item: -item[1].planned))
-    _variances(result, user, year, department_id, overrun_limit)
+    if variances:
+        _variances(result, user, year, department_id, overrun_limit)
     return result
 
 
-def _variance_query(user, year, department_id):
-    changes = _change_sums().subquery()
-    rebased = func.coalesce(changes.c.rebased, 0)
-    baseline = Project.budget_total - rebased
-    variance = ((rebased + func.coalesce(changes.c.pending, 0)) * literal(1.0) / baseline)
-    query = (select(Project.id, Project.code, Project.name, Project.department_id,
-                    baseline.label("baseline"),
-                    (Project.budget_total + func.coalesce(changes.c.pending, 0)).label("forecast"),
-                    variance.label("variance"))
-             .outerjoin(changes, changes.c.project_id == Project.id)
-             .where(Project.status.in_(APPROVED_OR_LATER)))
+def _approved_projects(query, user, year, department_id):
+    """Approved (or later) projects within the user's view and the filters."""
+    query = query.where(Project.status.in_(APPROVED_OR_LATER))
     clause = visibility_clause(user)
     if clause is not None:
         query = query.where(clause)
@@ -187,20 +183,32 @@ def _variance_query(user, year, department_id):
     if year:
         query = query.where(select(FundingLine.id).where(and_(
             FundingLine.project_id == Project.id, FundingLine.year == year)).exists())
-    return query, variance
+    return query
 
 
 def _variances(result, user, year, department_id, limit):
-    query, variance = _variance_query(user, year, department_id)
+    """Projects per band and the largest overruns. A project without change requests has a
+    forecast equal to its baseline (variance 0), so only projects with requests are computed."""
+    changes = _change_sums().subquery()
+    baseline = Project.budget_total - changes.c.rebased
+    variance = (changes.c.rebased + changes.c.pending) * literal(1.0) / baseline
     size = func.abs(variance)
     band = case((size <= 0.10, "within_10"), (size <= 0.30, "10_30"), else_="over_30")
-    inner = query.add_columns(band.label("band")).subquery()
+    changed = _approved_projects(
+        select(Project.id, Project.code, Project.name, baseline.label("baseline"),
+               (Project.budget_total + changes.c.pending).label("forecast"),
+               variance.label("variance"), band.label("band"))
+        .join(changes, changes.c.project_id == Project.id), user, year, department_id).subquery()
+    approved = db.session.scalar(_approved_projects(
+        select(func.count()).select_from(Project), user, year, department_id))
     result.bands = {key: 0 for key in BANDS}
     result.bands.update(dict(db.session.execute(
-        select(inner.c.band, func.count()).group_by(inner.c.band)).all()))
-    rows = db.session.execute(select(inner).where(inner.c.variance > 0.10)
-                              .order_by(inner.c.variance.desc()).limit(limit))
-    result.overruns = [dict(row._mapping) for row in rows]
+        select(changed.c.band, func.count()).group_by(changed.c.band)).all()))
+    result.bands["within_10"] += approved - sum(result.bands.values())
+    if limit:
+        rows = db.session.execute(select(changed).where(changed.c.variance > 0.10)
+                                  .order_by(changed.c.variance.desc()).limit(limit))
+        result.overruns = [dict(row._mapping) for row in rows]
 
 
 def project_rows(user, year=None, department_id=None):

@@ -49,7 +49,7 @@ class BudgetExecutionView(BaseView):
     @permission_name("chart")
     def chart(self, kind):
         year, department = _filters()
-        result = figures.portfolio(current_user(), year, department, overrun_limit=0)
+        result = figures.portfolio(current_user(), year, department, variances=False)
         if kind == "source":
             png = charts.grouped_bars(result.by_source, _("Planned, disbursed and spent by source"))
         elif kind == "department":
