@@ -11,20 +11,22 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from budgets import charts, figures, importer
-from budgets.models import FundingSource
+from budgets.models import FundingLine, FundingSource
 from core.export import csv_response, xlsx_response
 from core.extensions import db
 from core.security import current_user
 from plan.models import Department
 from projects.enums import STATUSES
 
-YEARS = range(2011, 2016)  # the plan period (DESIGN §2); lines outside it are refused anyway
+def _years() -> list[int]:
+    """The budget years that funding lines use (a project's period may pass the plan's)."""
+    return list(db.session.scalars(select(FundingLine.year).distinct().order_by(FundingLine.year)))
 
 
 def _filters():
     year = request.args.get("year", type=int)
     department = request.args.get("department", type=int)
-    return (year if year in YEARS else None), department
+    return (year if year and 2000 <= year <= 2100 else None), department
 
 
 class BudgetExecutionView(BaseView):
@@ -41,7 +43,7 @@ class BudgetExecutionView(BaseView):
                                          .order_by(Department.code)).all()
         return self.render_template(
             "budgets_execution.html", result=result, year=year, department=department,
-            years=YEARS, departments=departments, bands=figures.BANDS,
+            years=_years(), departments=departments, bands=figures.BANDS,
             query=request.query_string.decode())
 
     @expose("/chart/<kind>.png")
