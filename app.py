@@ -44,12 +44,15 @@ def import_models() -> None:
     import projects.models  # noqa: F401
     import projects.guard.models  # noqa: F401
     import projects.schedule.models  # noqa: F401
+    import budgets.models  # noqa: F401
 
 
 def register_views(appbuilder) -> None:
     """Every view and API of PlanGuard, in one screen."""
     from flask_babel import lazy_gettext as _l
 
+    from budgets.api import (BudgetChangeApi, DisbursementApi, ExpenditureApi, FundingLineApi,
+                             FundingSourceApi)
     from core.views import AuditEventApi, AuditEventView
     from plan.views import DepartmentApi, DepartmentView, PlanTaskApi, PlanTaskView, PlanTreeView
     from projects.api import ProjectApi, ReviewApi
@@ -96,10 +99,37 @@ def register_views(appbuilder) -> None:
     register_template_helpers(appbuilder.app)
     appbuilder.add_view(AuditEventView, "AuditTrail", label=_l("Audit trail"), icon="fa-history",
                         category="Audit", category_label=_l("Audit"))
+    register_budget_views(appbuilder)
     for api in (PlanTaskApi, DepartmentApi, ProjectApi, ReviewApi, DataItemApi, MilestoneApi,
-                AuditFindingApi, AuditEventApi):
+                AuditFindingApi, AuditEventApi, FundingSourceApi, FundingLineApi,
+                DisbursementApi, ExpenditureApi, BudgetChangeApi):
         appbuilder.add_api(api)
     limit_api_login(appbuilder)
+
+
+def register_budget_views(appbuilder) -> None:
+    """Funding (issue 4): the execution page, lists, sources, import, the project's funding
+    section and its forms."""
+    from flask import current_app
+    from flask_babel import lazy_gettext as _l
+
+    from budgets.pages import BudgetExecutionView, FundingImportView
+    from budgets.views import (BudgetChangeView, DisbursementView, ExpenditureView,
+                               FundingLineView, FundingSourceView, ProjectFundingView,
+                               install_template_helpers)
+
+    appbuilder.add_view(BudgetExecutionView, "BudgetExecution", label=_l("Budget execution"),
+                        icon="fa-bar-chart", category="Funding", category_label=_l("Funding"))
+    for view, name, label, icon in (
+            (FundingLineView, "FundingLines", _l("Funding lines"), "fa-list"),
+            (DisbursementView, "Disbursements", _l("Disbursements"), "fa-money"),
+            (ExpenditureView, "Expenditures", _l("Expenditures"), "fa-credit-card"),
+            (BudgetChangeView, "BudgetChanges", _l("Change requests"), "fa-exchange"),
+            (FundingSourceView, "FundingSources", _l("Funding sources"), "fa-university"),
+            (FundingImportView, "FundingImport", _l("Import funding lines"), "fa-upload")):
+        appbuilder.add_view(view, name, label=label, icon=icon, category="Funding")
+    appbuilder.add_view_no_menu(ProjectFundingView)
+    install_template_helpers(current_app._get_current_object())
 
 
 def limit_api_login(appbuilder) -> None:
@@ -115,29 +145,38 @@ def limit_api_login(appbuilder) -> None:
 def register_rules() -> None:
     """Gates and warnings on lifecycle steps, and demo-data hooks, that packages contribute
     (DESIGN §3): one place to see every rule a transition checks."""
+    from budgets import demo as budgets_demo
+    from budgets.services import budget_change_errors, plan_mismatch
     from projects import demo, lifecycle
     from projects.guard import services as guard
     from projects.schedule import demo as schedule_demo
     from projects.schedule import services as schedule
+    from projects.services import add_project_check
 
     guard.install()
     lifecycle.add_after("submitted", guard.store_at_submission)
+    lifecycle.add_warning("submitted", plan_mismatch)  # the funding plan should equal the budget
+    lifecycle.add_gate("approved", plan_mismatch)  # ... and must at approval
     lifecycle.add_gate("approved", guard.approval_gate)
+    lifecycle.add_gate(lifecycle.STAGE_APPROVED, guard.approval_gate)
+    add_project_check(budget_change_errors)  # after approval: only through a change request
 
     lifecycle.add_gate("in_construction", schedule.gate_construction)
     lifecycle.add_gate("accepted", schedule.gate_acceptance)
     lifecycle.add_gate("evaluated", schedule.gate_evaluation)
     lifecycle.add_after("approved", schedule.plan_on_approval)
+    demo.add_demo_hook(budgets_demo.seed_funding)
     demo.add_demo_hook(schedule_demo.seed_schedule)
 
 
 def register_cli(app: Flask) -> None:
     from core.cli import setup_command, users_cli
     from plan.cli import plan_cli
+    from budgets.cli import budgets_cli
     from projects.cli import demo_cli, projects_cli
 
     app.cli.add_command(setup_command)
-    for group in (users_cli, plan_cli, projects_cli, demo_cli):
+    for group in (users_cli, plan_cli, projects_cli, demo_cli, budgets_cli):
         app.cli.add_command(group)
 
 

@@ -66,6 +66,7 @@ class BaseConfig:
 
     PLAN_FILE = str(BASE_DIR / "data" / "plan_tacheng_12th.json")
     DEPARTMENTS_FILE = str(BASE_DIR / "data" / "departments.json")
+    FUNDING_SOURCES_FILE = str(BASE_DIR / "data" / "funding_sources.json")
     PROJECT_CODE_PATTERN = r"^[A-Z][A-Z0-9]{0,9}(-[A-Z0-9]{1,12}){1,3}$"
     PROJECT_LIST_PAGE_SIZE = 25
     # Review stages in order (建议书, 可行性研究, 初步设计与概算). A project listed in the plan

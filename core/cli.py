@@ -14,6 +14,7 @@ from core.security import PROJECT_MANAGER, ROLES, sync_roles_and_permissions
 def setup_command():
     """Create or upgrade the schema, sync roles and permissions, load the plan and the
     departments, create the admin user if missing. Safe to run on every start."""
+    from budgets.services import seed_funding_sources
     from plan.services import load_departments, load_plan
 
     upgrade()
@@ -21,10 +22,12 @@ def setup_command():
     with acting_as("system"):
         plan = load_plan(current_app.config["PLAN_FILE"])
         added = load_departments(current_app.config["DEPARTMENTS_FILE"])
+        sources = seed_funding_sources(current_app.config["FUNDING_SOURCES_FILE"])
         db.session.commit()
     click.echo(f"roles: {counts}")
     click.echo(f"plan tasks per section: {plan['sections']} (changed rows: {plan['changed']})")
     click.echo(f"departments added: {added}")
+    click.echo(f"funding sources added: {sources}")
     username = current_app.config["ADMIN_USER"]
     if current_app.appbuilder.sm.find_user(username=username) is None:
         create_user(username, current_app.config["ADMIN_PASSWORD"], "Admin", None)

@@ -63,6 +63,14 @@ _API_DOCS = r"OpenApi|SwaggerView"
 _SCHEDULE = r"MilestoneView|MilestoneApi|AuditFindingView|AuditFindingApi|RebaselineView" \
             r"|ScheduleView|Schedule|Milestones|OverdueItems|ScheduleVariance|PortfolioTimeline" \
             r"|Rebaselines|AuditFindings"
+_FUNDING = r"BudgetExecutionView|FundingSourceView|FundingLineView|DisbursementView" \
+           r"|ExpenditureView|BudgetChangeView|ProjectFundingView|FundingImportView" \
+           r"|FundingSourceApi|FundingLineApi|DisbursementApi|ExpenditureApi|BudgetChangeApi" \
+           r"|Funding|BudgetExecution|FundingLines|Disbursements|Expenditures|BudgetChanges" \
+           r"|FundingSources|FundingImport"
+_FUNDING_RECORDS = (r"FundingLineApi|DisbursementApi|ExpenditureApi|BudgetChangeApi"
+                    r"|ProjectFundingView|FundingImportView",
+                    r"can_(post|put|delete|record|import)")
 ROLE_POLICY = {
     OFFICE: [
         (_PLAN + "|" + _PROJECTS + "|" + _IMPORT + "|" + _API_DOCS + "|" + _PORTFOLIO, _READ),
@@ -72,6 +80,10 @@ ROLE_POLICY = {
         (r"DataItemView|DataItemApi", r"can_(add|edit|delete|post|put)"),
         (_SCHEDULE, _READ),
         (r"RebaselineView", r"can_decide"),
+        (_FUNDING, _READ),
+        _FUNDING_RECORDS,
+        (r"FundingSourceView|FundingSourceApi", r"can_(add|edit|delete|post|put)"),
+        (r"BudgetChangeApi|BudgetChangeView|ProjectFundingView", r"can_decide"),
     ],
     PROJECT_MANAGER: [
         (_PLAN + "|" + _PROJECTS + "|" + _IMPORT + "|" + _API_DOCS, _READ),
@@ -83,11 +95,14 @@ ROLE_POLICY = {
         (r"RebaselineView", r"can_request"),
         (r"AuditFindingView", r"can_(rectify|upload)"),
         (r"AuditFindingApi", r"can_(put|upload)"),
+        (_FUNDING, _READ),
+        _FUNDING_RECORDS,
     ],
     AUDITOR: [
         (_PLAN + "|" + _PROJECTS + "|" + _AUDIT + "|" + _API_DOCS + "|" + _PORTFOLIO, _READ),
         (_SCHEDULE, _READ),
         (r"AuditFindingView|AuditFindingApi", r"can_(add|edit|post|put|upload)"),
+        (_FUNDING, _READ),
     ],
 }
 

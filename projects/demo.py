@@ -11,7 +11,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, text
 
 from core.audit import AuditEvent, current_actor, utcnow
 from core.extensions import db
@@ -99,6 +99,7 @@ def seed_projects(count: int, seed: int = 2012, prefix: str = "DEMO") -> int:
     _bulk(Project, project_rows)
     _bulk(project_plan_task, link_rows)
     _bulk(Review, review_rows)
+    _sync_sequences("project", "review")
     _audit_inserts("project", project_rows)
     _audit_inserts("review", review_rows)
     for hook in _HOOKS:
@@ -119,6 +120,16 @@ def _bulk(target, rows, chunk=2000):
     table = getattr(target, "__table__", target)
     for i in range(0, len(rows), chunk):
         db.session.execute(insert(table), rows[i:i + chunk])
+
+
+def _sync_sequences(*tables):
+    """Rows inserted with explicit ids leave PostgreSQL's id sequences behind: move them on,
+    or the next project created through the ORM would collide."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        return
+    for table in tables:
+        db.session.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                                f"(SELECT COALESCE(MAX(id), 1) FROM {table}))"))
 
 
 def _audit_inserts(entity, rows):

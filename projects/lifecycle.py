@@ -49,6 +49,7 @@ _BY_PAIR = {(st.source, st.target): st for st in STEPS}
 # guard): check(project) returns a message or None. A gate's message refuses the step; a
 # warning's message is shown and the step goes ahead. Registered in app.register_rules().
 _GATES: dict[str, list] = {}
+STAGE_APPROVED = "stage_approved"  # gate key for the approval of a review stage before the last
 _WARNINGS: dict[str, list] = {}
 # Follow-ups of a step: after(project, user) runs once the project has its new status, in the
 # same transaction (a failure rolls the step back), e.g. milestones planned on approval; it

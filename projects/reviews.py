@@ -2,8 +2,9 @@
 
 A proposal passes the configured stages in order (建议书 proposal, 可行性研究 feasibility,
 初步设计与概算 design and estimate); a project listed in the plan starts at the second stage.
-Approving an earlier stage keeps the project in review at the next stage; approving the last
-stage approves the project. Return and reject are lifecycle steps with a required comment.
+Approving an earlier stage keeps the project in review at the next stage and runs the gates
+registered for STAGE_APPROVED (the duplicate rule); approving the last stage approves the
+project and runs every gate of `approved` (funding plan equal to the budget, ...). Return and reject are lifecycle steps with a required comment.
 """
 from flask import current_app
 from flask_babel import gettext as _
@@ -58,7 +59,7 @@ def decide(project: Project, decision: str, user=None, comment: str = "", condit
 def _approve_stage(project, stage, user, comment, context) -> list[str]:
     if user is not None and not has_role(user, OFFICE):
         raise NotAllowed(_("Only the Office decides reviews."))
-    lifecycle.run_gates(project, s.APPROVED)
+    lifecycle.run_gates(project, lifecycle.STAGE_APPROVED)
     project.reviews.append(Review(stage=stage, decision="approve",
                                   reviewer=user.username if user else current_actor(),
                                   comments=(comment or "").strip() or None,

@@ -20,6 +20,15 @@ from projects.models import Project
 from projects.schemas import ProjectInputSchema, ProjectUpdateSchema, localized
 
 MAX_BUDGET = Decimal("999999999999.99")
+# Checks other packages add to every project write (e.g. budgets: an approved project's budget
+# changes only through a change request): check(project) -> {field: message}. Registered in
+# app.register_rules().
+_PROJECT_CHECKS: list = []
+
+
+def add_project_check(check) -> None:
+    if check not in _PROJECT_CHECKS:
+        _PROJECT_CHECKS.append(check)
 
 
 # --- who sees and changes what -------------------------------------------------------------
@@ -197,6 +206,8 @@ def apply_input(project: Project, data: dict) -> dict:
 
 def _checked(project: Project, reference_errors: dict) -> None:
     errors = {**validate_project(project), **reference_errors}
+    for check in _PROJECT_CHECKS:
+        errors.update(check(project) or {})
     if errors:
         raise ValidationFailed(_("The project has invalid fields."), errors)
 

@@ -75,7 +75,7 @@ def clean(app):
         db.session.remove()
 
 
-KEPT_TABLES = {"plan", "plan_task", "department", "guard_version"}
+KEPT_TABLES = {"plan", "plan_task", "department", "guard_version", "funding_source"}
 
 
 @pytest.fixture
@@ -152,11 +152,17 @@ def make_project(app):
     from projects.models import Project
     from projects.services import create_project
 
-    def make(status="draft", **overrides):
-        """In review means: at the last review stage, the earlier ones approved."""
+    def make(status="draft", funded=False, **overrides):
+        """In review means: at the last review stage, the earlier ones approved. `funded`:
+        first give it a funding plan equal to its budget (one municipal line)."""
         from projects.models import Review
         with app.app_context(), acting_as("fixture"):
             project = create_project(proposal(**overrides))
+            if funded:
+                from budgets.services import add_funding_line
+                add_funding_line({"project": project.id, "source": "municipal",
+                                  "year": project.start_date.year,
+                                  "amount": str(project.budget_total)})
             if status != "draft":
                 project.status = status
             if status == "in_review":
@@ -167,6 +173,21 @@ def make_project(app):
             return project.id
 
     return make
+
+
+def fund_fully(app, project_id, source="municipal"):
+    """Give the project a funding plan equal to its budget (one line in its first year), as
+    approval requires."""
+    from budgets.services import add_funding_line
+    from core.audit import acting_as
+    from projects.models import Project
+    with app.app_context(), acting_as("fixture"):
+        project = db.session.get(Project, project_id)
+        line = add_funding_line({"project": project_id, "source": source,
+                                 "year": project.start_date.year,
+                                 "amount": str(project.budget_total)})
+        db.session.commit()
+        return line.id
 
 
 def get_project(project_id):

@@ -31,6 +31,8 @@ def test_demo_seed_is_reproducible_and_covers_every_status(runner, app):
         approved = db.session.scalar(select(func.count()).select_from(Project).where(
             Project.status == "in_operation"))
         decided = db.session.scalar(select(func.count(func.distinct(Review.project_id))))
+        for table in ("expenditure", "disbursement", "budget_change", "funding_line"):
+            db.session.execute(db.text(f"DELETE FROM {table}"))
         db.session.execute(db.delete(Review))
         db.session.execute(db.text("DELETE FROM project_plan_task"))
         db.session.execute(db.delete(Project))
@@ -89,3 +91,11 @@ def test_openapi_spec_lists_the_project_resource(api):
     spec = api.as_user("pm").get("/api/v1/_openapi").get_json()
     assert "/api/v1/project/{pk}/transition" in spec["paths"]
     assert "post" in spec["paths"]["/api/v1/project/"]
+
+
+def test_projects_can_be_created_after_a_demo_seed(runner, api):
+    result = runner.invoke(args=["demo", "seed", "--projects", "20", "--no-users"])
+    assert result.exit_code == 0, result.output
+    from conftest import proposal
+    response = api.as_user("office").post("/api/v1/project/", json=proposal())
+    assert response.status_code == 201, response.get_json()

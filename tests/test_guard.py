@@ -112,7 +112,7 @@ def test_submission_stores_the_result_with_the_proposal(api, app, make_project):
 
 def _in_review_duplicate(make_project):
     make_project(status="in_operation", **SMS)
-    return make_project(status="in_review", **SMS_AGAIN)
+    return make_project(status="in_review", funded=True, **SMS_AGAIN)
 
 
 def test_approval_of_a_flagged_proposal_needs_a_justification(api, app, make_project):
@@ -161,8 +161,8 @@ def test_the_transition_api_follows_the_same_approval_rule(api, app, make_projec
 
 def test_stages_in_order_and_a_plan_listed_project_skips_the_proposal(api, app, make_project):
     office = api.as_user("office")
-    unlisted = make_project(status="submitted", code="TC-2013-201")
-    listed = make_project(status="submitted", listed_in_plan=True, **SMS)
+    unlisted = make_project(status="submitted", funded=True, code="TC-2013-201")
+    listed = make_project(status="submitted", funded=True, listed_in_plan=True, **SMS)
     for project_id, stages in ((unlisted, ["feasibility", "design"]), (listed, ["design"])):
         office.post(f"/api/v1/project/{project_id}/transition", json={"to": "in_review"})
         for expected in stages:

@@ -3,7 +3,7 @@ say, with a reason, and nothing changed when refused."""
 import pytest
 from sqlalchemy import select
 
-from conftest import get_project
+from conftest import fund_fully, get_project
 from core.audit import AuditEvent
 from core.extensions import db
 from projects import lifecycle
@@ -32,6 +32,8 @@ def test_step_allowed_or_refused_per_role(api, app, make_project, monkeypatch, u
     # Roles and departments only: the gates of other packages have their own tests.
     monkeypatch.setattr(lifecycle, "_GATES", {})
     project_id = make_project(status=step.source)
+    if step.target == "approved":
+        fund_fully(app, project_id)  # approval needs a funding plan equal to the budget
     body = {"to": step.target, "comment": "材料不全,请补充。" if step.needs_comment else ""}
     response = api.as_user(user).post(f"/api/v1/project/{project_id}/transition", json=body)
     want = expected_status(user, step)

@@ -74,7 +74,7 @@ def test_security_assessment_from_protection_level_two_before_final_acceptance(
 def test_approval_plans_the_milestones_and_the_audit_trail_has_them(api, app, make_project):
     from core.audit import AuditEvent
     from projects.schedule.models import Milestone
-    pid = make_project(status="in_review", budget_total="1500000.00", **PERIOD)
+    pid = make_project(status="in_review", funded=True, budget_total="1500000.00", **PERIOD)
     response = api.as_user("office").post(f"/api/v1/project/{pid}/transition",
                                           json={"to": "approved"})
     assert response.status_code == 200, response.get_json()

@@ -98,6 +98,11 @@ def test_proposal_to_approval_seen_in_the_audit_trail(live_server, browser):
     assert "/projects/show/" in page.url, "the project was not created"
     assert "TC-2015-E2E" in page.inner_text("body")
     href = page.url.replace(live_server, "")
+    page.select_option("#add-line select[name=source]", label="市本级财政")
+    page.fill("#add-line input[name=amount]", "1800000.00")  # the plan equals the budget
+    page.click("#add-line button[type=submit]")
+    page.wait_for_load_state()
+    assert page.query_selector("#plan-mismatch") is None
     pm.transition("submitted")
     pm.shot("pm-submitted")
 
