@@ -147,40 +147,35 @@ class ProjectModelView(ServiceCheckedView, ModelView):
     def decide(self, pk):
         """The Office's decision form: decision, comment, conditions, and per possible
         duplicate a justification or a reuse link."""
-        user = current_user()
         form = request.form
         justifications = {key[len("justify_"):]: value for key, value in form.items()
                           if key.startswith("justify_")}
-        try:
-            project = get_visible_project(pk, user)
+
+        def decide(project, user):
             for code in form.getlist("reuse"):
                 guard.add_reuse_link(project, code)
-            warnings = reviews.decide(project, form.get("decision", ""), user,
-                                      form.get("comment", ""), form.get("conditions", ""),
-                                      justifications)
-            db.session.commit()
-            flash(_("Decision recorded: %(status)s.", status=project.status_label()), "success")
-            for warning in warnings:
-                flash(warning, "warning")
-        except DomainError as exc:
-            db.session.rollback()
-            if exc.status == 404:
-                abort(404)
-            flash(str(exc), "danger")
-        return redirect(url_for(".show", pk=pk))
+            return reviews.decide(project, form.get("decision", ""), user,
+                                  form.get("comment", ""), form.get("conditions", ""),
+                                  justifications)
+        return self._act_on(pk, decide, _("Decision recorded: %(status)s."))
 
     @expose("/transition/<int:pk>", methods=["POST"])
     @has_access
     @permission_name("transition")
     def transition(self, pk):
         """The lifecycle buttons post here; refusals come back as a message on the page."""
+        return self._act_on(pk, lambda project, user: lifecycle.transition(
+            project, request.form.get("to", ""), user, request.form.get("comment", "")),
+            _("The project is now %(status)s."))
+
+    def _act_on(self, pk, action, done_message):
+        """Run action(project, user) -> warnings; commit, or roll back and show the refusal."""
         user = current_user()
         try:
             project = get_visible_project(pk, user)
-            warnings = lifecycle.transition(project, request.form.get("to", ""), user,
-                                            request.form.get("comment", ""))
+            warnings = action(project, user)
             db.session.commit()
-            flash(_("The project is now %(status)s.", status=project.status_label()), "success")
+            flash(done_message % {"status": project.status_label()}, "success")
             for warning in warnings:
                 flash(warning, "warning")
         except DomainError as exc:

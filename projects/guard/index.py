@@ -76,23 +76,19 @@ class GuardIndex:
         return len(self.row_of)
 
     def idf(self, term: str) -> float:
-        cache = self._idf_cache
-        if cache[0] != self.generation:
-            cache = self._idf_cache = (self.generation, {}, {})
-        value = cache[1].get(term)
-        if value is None:
-            value = cache[1][term] = math.log((1 + len(self.row_of))
-                                              / (1 + self.df.get(term, 0))) + 1.0
-        return value
+        return self._cached_idf(1, term, self.df)
 
     def concept_idf(self, concept: str) -> float:
-        cache = self._idf_cache
-        if cache[0] != self.generation:
-            cache = self._idf_cache = (self.generation, {}, {})
-        value = cache[2].get(concept)
+        return self._cached_idf(2, concept, self.concept_df)
+
+    def _cached_idf(self, slot: int, key: str, df: Counter) -> float:
+        """IDF over the current portfolio, cached until the next put or remove."""
+        if self._idf_cache[0] != self.generation:
+            self._idf_cache = (self.generation, {}, {})
+        cache = self._idf_cache[slot]
+        value = cache.get(key)
         if value is None:
-            value = cache[2][concept] = math.log((1 + len(self.row_of))
-                                                 / (1 + self.concept_df.get(concept, 0))) + 1.0
+            value = cache[key] = math.log((1 + len(self.row_of)) / (1 + df.get(key, 0))) + 1.0
         return value
 
     def _idf_row(self) -> np.ndarray:
