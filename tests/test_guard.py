@@ -246,3 +246,21 @@ def test_suspected_pairs_page(web, make_project, user):
     make_project(**SMS_AGAIN)
     page = web.as_user(user).get("/duplicates/").get_data(as_text=True)
     assert 'data-a="TC-2013-101" data-b="TC-2013-102"' in page
+
+
+def test_the_index_follows_changes_without_rebuilding(api, app, make_project):
+    from projects.guard import services as guard
+    office = api.as_user("office")
+    assert office.post("/api/v1/project/duplicate-check", json=SMS_AGAIN).get_json()["matches"] == []
+    project_id = make_project(status="in_operation", **SMS)
+    with app.test_request_context():
+        first = guard.index()
+        generation = first.generation
+        assert guard.index() is first and first.generation == generation  # no change, no work
+    assert [m["code"] for m in office.post("/api/v1/project/duplicate-check",
+                                           json=SMS_AGAIN).get_json()["matches"]] == ["TC-2013-101"]
+    office.put(f"/api/v1/project/{project_id}", json={"name": "全市政务短信平台(已停用)"})
+    with app.test_request_context():
+        index = guard.index()
+        assert index is first and index.generation == generation + 2  # one remove, one put
+        assert len(index) == 1
