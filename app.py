@@ -44,6 +44,7 @@ def import_models() -> None:
     import projects.models  # noqa: F401
     import projects.guard.models  # noqa: F401
     import projects.schedule.models  # noqa: F401
+    import risk.models  # noqa: F401
 
 
 def register_views(appbuilder) -> None:
@@ -119,6 +120,8 @@ def register_rules() -> None:
     from projects.guard import services as guard
     from projects.schedule import demo as schedule_demo
     from projects.schedule import services as schedule
+    from risk import demo as risk_demo
+    from risk import system as risk_system
 
     guard.install()
     lifecycle.add_after("submitted", guard.store_at_submission)
@@ -130,14 +133,21 @@ def register_rules() -> None:
     lifecycle.add_after("approved", schedule.plan_on_approval)
     demo.add_demo_hook(schedule_demo.seed_schedule)
 
+    # System-raised risks are re-evaluated at the commit of any change to a project, its
+    # milestones or its reviews (transitions included), and nightly by `flask risk refresh`.
+    # The cost rule stays inactive until budgets registers risk.costs.register_cost_variance.
+    risk_system.install()
+    demo.add_demo_hook(risk_demo.seed_risks)
+
 
 def register_cli(app: Flask) -> None:
     from core.cli import setup_command, users_cli
     from plan.cli import plan_cli
     from projects.cli import demo_cli, projects_cli
+    from risk.cli import risk_cli
 
     app.cli.add_command(setup_command)
-    for group in (users_cli, plan_cli, projects_cli, demo_cli):
+    for group in (users_cli, plan_cli, projects_cli, demo_cli, risk_cli):
         app.cli.add_command(group)
 
 
