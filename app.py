@@ -61,6 +61,9 @@ def register_views(appbuilder) -> None:
     from projects.schedule.pages import ScheduleView, register_template_helpers
     from projects.schedule.views import AuditFindingView, MilestoneView, RebaselineView
     from projects.views import ProjectImportView, ProjectModelView, ReviewView
+    from risk.api import RiskApi
+    from risk.views import RiskPagesView, RiskView
+    from risk.views import register_template_helpers as register_risk_helpers
 
     appbuilder.add_view(PlanTreeView, "Plan", label=_l("Plan"), icon="fa-sitemap",
                         category="Plan", category_label=_l("Plan"))
@@ -95,10 +98,19 @@ def register_views(appbuilder) -> None:
     appbuilder.add_view(AuditFindingView, "AuditFindings", label=_l("Audit findings"),
                         icon="fa-search", category="Schedule")
     register_template_helpers(appbuilder.app)
+    appbuilder.add_view(RiskView, "Risks", label=_l("Risk register"), icon="fa-warning",
+                        category="Risk", category_label=_l("Risk and rating"))
+    appbuilder.add_view(RiskPagesView, "RiskReviews", label=_l("Risk reviews due"),
+                        icon="fa-calendar-times-o", category="Risk")
+    appbuilder.add_link("RiskHeatmap", label=_l("Risk heat map"), icon="fa-th",
+                        href="/risk/heatmap", category="Risk")
+    appbuilder.add_link("RiskEscalation", label=_l("Escalation list"), icon="fa-level-up",
+                        href="/risk/escalation", category="Risk")
+    register_risk_helpers(appbuilder.app)
     appbuilder.add_view(AuditEventView, "AuditTrail", label=_l("Audit trail"), icon="fa-history",
                         category="Audit", category_label=_l("Audit"))
     for api in (PlanTaskApi, DepartmentApi, ProjectApi, ReviewApi, DataItemApi, MilestoneApi,
-                AuditFindingApi, AuditEventApi):
+                AuditFindingApi, RiskApi, AuditEventApi):
         appbuilder.add_api(api)
     limit_api_login(appbuilder)
 

@@ -63,6 +63,8 @@ _API_DOCS = r"OpenApi|SwaggerView"
 _SCHEDULE = r"MilestoneView|MilestoneApi|AuditFindingView|AuditFindingApi|RebaselineView" \
             r"|ScheduleView|Schedule|Milestones|OverdueItems|ScheduleVariance|PortfolioTimeline" \
             r"|Rebaselines|AuditFindings"
+_RISK = r"RiskView|RiskApi|RiskPagesView|Risk|Risks|RiskReviews|RiskHeatmap"
+_ESCALATION = r"RiskPagesView|RiskEscalation"
 ROLE_POLICY = {
     OFFICE: [
         (_PLAN + "|" + _PROJECTS + "|" + _IMPORT + "|" + _API_DOCS + "|" + _PORTFOLIO, _READ),
@@ -72,6 +74,8 @@ ROLE_POLICY = {
         (r"DataItemView|DataItemApi", r"can_(add|edit|delete|post|put)"),
         (_SCHEDULE, _READ),
         (r"RebaselineView", r"can_decide"),
+        (_RISK, _READ),
+        (_ESCALATION, r"can_escalation|can_rate|menu_access"),
     ],
     PROJECT_MANAGER: [
         (_PLAN + "|" + _PROJECTS + "|" + _IMPORT + "|" + _API_DOCS, _READ),
@@ -83,11 +87,15 @@ ROLE_POLICY = {
         (r"RebaselineView", r"can_request"),
         (r"AuditFindingView", r"can_(rectify|upload)"),
         (r"AuditFindingApi", r"can_(put|upload)"),
+        (_RISK, _READ),
+        (r"RiskView|RiskApi", r"can_(add|edit|post|put)"),
     ],
     AUDITOR: [
         (_PLAN + "|" + _PROJECTS + "|" + _AUDIT + "|" + _API_DOCS + "|" + _PORTFOLIO, _READ),
         (_SCHEDULE, _READ),
         (r"AuditFindingView|AuditFindingApi", r"can_(add|edit|post|put|upload)"),
+        (_RISK, _READ),
+        (_ESCALATION, r"can_escalation|menu_access"),
     ],
 }
 

@@ -211,3 +211,15 @@ def history(risk: Risk) -> list[AuditEvent]:
     return list(db.session.scalars(select(AuditEvent).where(
         AuditEvent.entity == Risk.__tablename__, AuditEvent.entity_id == risk.id)
         .order_by(AuditEvent.id)))
+
+
+def heatmap_counts(user, category: str | None = None) -> dict[tuple[int, int], int]:
+    """(likelihood, impact) -> number of risks not closed that the user may see."""
+    from sqlalchemy import func
+    visible = risk_query(user, active_only=True)
+    if category:
+        visible = visible.where(Risk.category == category)
+    sub = visible.with_only_columns(Risk.likelihood, Risk.impact).subquery()
+    return {(lk, im): n for lk, im, n in db.session.execute(
+        select(sub.c.likelihood, sub.c.impact, func.count()).group_by(sub.c.likelihood,
+                                                                     sub.c.impact))}
