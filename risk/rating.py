@@ -61,8 +61,9 @@ def evidence_for(projects: list[Project], on: dt.date) -> dict:
             Milestone.project_id, Milestone.planned_date, Milestone.baseline_date,
             Milestone.actual_date, Milestone.status).where(Milestone.project_id.in_(ids))):
         rows.setdefault(pid, []).append(tuple(row))
+    counted = scoring.load_rules()["rating"]["not_counted_as_risks"]
     high = (Risk.status.in_(ACTIVE), Risk.score >= scoring.high_score_floor(),
-            Risk.project_id.in_(ids))
+            Risk.project_id.in_(ids), Risk.cause.is_(None) | Risk.cause.not_in(counted))
     risks_all = _counts(select(Risk.project_id, func.count()).where(*high)
                         .group_by(Risk.project_id))
     risks_recent = _counts(select(Risk.project_id, func.count()).where(
