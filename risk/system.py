@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from flask import has_app_context
 from flask_babel import gettext as _
-from sqlalchemy import event, select
+from sqlalchemy import event, inspect, select
 from sqlalchemy.orm import Session, selectinload
 
 from core.audit import SYSTEM, set_audit_note
@@ -46,9 +46,8 @@ def overdue_milestone(project: Project, on: dt.date):
         return None
     first = min(late, key=lambda m: m.planned_date)
     return Cause("overdue_milestone",
-                 _("%(n)d milestones overdue, the longest %(days)d days: %(milestone)s",
-                   n=len(late), days=(on - first.planned_date).days,
-                   milestone=first.type_label()),
+                 _("%(n)d milestones overdue, the first planned for %(date)s: %(milestone)s",
+                   n=len(late), date=first.planned_date, milestone=first.type_label()),
                  "、".join(f"{m.type_label()} ({m.planned_date})" for m in late))
 
 
@@ -187,8 +186,18 @@ def _collect(session, flush_context):
     for obj in list(session.new) + list(session.dirty) + list(session.deleted):
         if isinstance(obj, (Milestone, Review)) and obj.project_id:
             ids.add(obj.project_id)
-        elif isinstance(obj, Project) and obj.id and obj not in session.deleted:
+        elif isinstance(obj, Project) and obj.id and obj not in session.deleted \
+                and _changed_besides_risks(obj):
             ids.add(obj.id)
+
+
+def _changed_besides_risks(project: Project) -> bool:
+    """A project whose own fields or links changed (not only its risk list, which the
+    re-evaluation itself changes)."""
+    state = inspect(project)
+    if state.pending:
+        return True
+    return any(attr.key != "risks" and attr.history.has_changes() for attr in state.attrs)
 
 
 def _refresh_before_commit(session):
