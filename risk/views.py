@@ -30,14 +30,14 @@ TEMPLATES = str(Path(__file__).resolve().parent / "templates")
 LABELS = {
     "project": _l("Project"), "project.code": _l("Project"), "category": _l("Category"),
     "category_label": _l("Category"), "title": _l("Risk"), "description": _l("Description"),
-    "likelihood": _l("Likelihood"), "impact": _l("Impact"), "score": _l("Score"),
+    "likelihood": _l("Likelihood"), "impact": _l("Impact"), "score": _l("Risk score"),
     "band_label": _l("Band"), "owner": _l("Owner"), "mitigation": _l("Mitigation"),
     "status": _l("Status"), "status_label": _l("Status"), "next_review": _l("Next review"),
     "cause_label": _l("Raised by the system"), "raised_by": _l("Raised by"),
     "raised_at": _l("Raised (UTC)"), "closed_at": _l("Closed (UTC)"),
 }
 EXPORT_COLUMNS = [_l("Project"), _l("Project name"), _l("Department"), _l("Category"),
-                  _l("Risk"), _l("Likelihood"), _l("Impact"), _l("Score"), _l("Band"),
+                  _l("Risk"), _l("Likelihood"), _l("Impact"), _l("Risk score"), _l("Band"),
                   _l("Owner"), _l("Mitigation"), _l("Status"), _l("Next review"),
                   _l("Raised by the system"), _l("Raised by"), _l("Raised (UTC)")]
 CONTRIBUTIONS = {
