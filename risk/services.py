@@ -116,7 +116,7 @@ def create_risk(raw: dict, user=None) -> Risk:
     project = find_project(data["project"], user)
     ensure_may_keep_risks(user, project)
     category = data["category"]
-    risk = Risk(category=category, title=data.get("title") or str(CATEGORIES.get(category, "")),
+    risk = Risk(category=category, title=data.get("title") or str(CATEGORIES.get(category, category)),
                 likelihood=data["likelihood"], impact=data["impact"],
                 description=data.get("description"), owner=data.get("owner"),
                 mitigation=data.get("mitigation"), status=OPEN,

@@ -28,15 +28,15 @@ from risk.models import Risk
 TEMPLATES = str(Path(__file__).resolve().parent / "templates")
 
 LABELS = {
-    "project": _l("Project"), "project.code": _l("Project"), "category": _l("Category"),
-    "category_label": _l("Category"), "title": _l("Risk"), "description": _l("Description"),
+    "project": _l("Project"), "project.code": _l("Project"), "category": _l("Risk category"),
+    "category_label": _l("Risk category"), "title": _l("Risk"), "description": _l("Description"),
     "likelihood": _l("Likelihood"), "impact": _l("Impact"), "score": _l("Risk score"),
     "band_label": _l("Band"), "owner": _l("Owner"), "mitigation": _l("Mitigation"),
     "status": _l("Status"), "status_label": _l("Status"), "next_review": _l("Next review"),
     "cause_label": _l("Raised by the system"), "raised_by": _l("Raised by"),
     "raised_at": _l("Raised (UTC)"), "closed_at": _l("Closed (UTC)"),
 }
-EXPORT_COLUMNS = [_l("Project"), _l("Project name"), _l("Department"), _l("Category"),
+EXPORT_COLUMNS = [_l("Project"), _l("Project name"), _l("Department"), _l("Risk category"),
                   _l("Risk"), _l("Likelihood"), _l("Impact"), _l("Risk score"), _l("Band"),
                   _l("Owner"), _l("Mitigation"), _l("Status"), _l("Next review"),
                   _l("Raised by the system"), _l("Raised by"), _l("Raised (UTC)")]
@@ -93,7 +93,7 @@ class RiskView(ServiceCheckedView, ModelView):
         "next_review": _l("When the owner looks at the risk again (default in 30 days)"),
     }
     add_form_extra_fields = {
-        "category": SelectField(_l("Category"), choices=_choices(CATEGORIES)),
+        "category": SelectField(_l("Risk category"), choices=_choices(CATEGORIES)),
         "likelihood": _level(_l("Likelihood")), "impact": _level(_l("Impact")),
     }
     edit_form_extra_fields = {
@@ -101,7 +101,7 @@ class RiskView(ServiceCheckedView, ModelView):
         "likelihood": _level(_l("Likelihood")), "impact": _level(_l("Impact")),
     }
     search_form_extra_fields = {
-        "category": SelectField(_l("Category"), choices=_choices(CATEGORIES)),
+        "category": SelectField(_l("Risk category"), choices=_choices(CATEGORIES)),
         "status": SelectField(_l("Status"), choices=_choices(STATUSES)),
     }
     show_template = "risk/risk_show.html"
