@@ -1,6 +1,7 @@
 """The project rating (风险评级): computed from evidence by the rules in risk.scoring, for the
-project's whole life (cumulative) and for the last six months (recent: evidence dated in the
-window), shown beside the Office's manual rating, whose override needs a reason. Computed
+project's whole life (cumulative) and for the last six months (recent: open milestones and
+those reached in the window, so that a slip recovered long ago no longer weighs, while
+cumulative variance cannot hide a recent one; open risks and findings count in both), shown beside the Office's manual rating, whose override needs a reason. Computed
 ratings are recorded when they change (`flask risk refresh`), manual ones when given."""
 import datetime as dt
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ from core.security import OFFICE, has_role
 from projects.models import Project
 from projects.schedule import schedule
 from projects.schedule.enums import OPEN as FINDING_OPEN
+from projects.schedule.enums import OPEN_MILESTONE
 from projects.schedule.models import AuditFinding, Milestone
 from projects.schedule.rules import add_months
 from projects.schedule.schemas import parse
@@ -66,21 +68,20 @@ def evidence_for(projects: list[Project], on: dt.date) -> dict:
             Risk.project_id.in_(ids), Risk.cause.is_(None) | Risk.cause.not_in(counted))
     risks_all = _counts(select(Risk.project_id, func.count()).where(*high)
                         .group_by(Risk.project_id))
-    risks_recent = _counts(select(Risk.project_id, func.count()).where(
-        *high, Risk.raised_at >= dt.datetime.combine(start, dt.time())).group_by(Risk.project_id))
     open_findings = (AuditFinding.status == FINDING_OPEN, AuditFinding.project_id.in_(ids))
     findings_all = _counts(select(AuditFinding.project_id, func.count()).where(*open_findings)
                            .group_by(AuditFinding.project_id))
-    findings_recent = _counts(select(AuditFinding.project_id, func.count()).where(
-        *open_findings, AuditFinding.raised_on >= start).group_by(AuditFinding.project_id))
     result = {}
     for p in projects:
         mine = rows.get(p.id, [])
-        recent_rows = [r for r in mine if start <= r[1] <= on or start <= r[0] <= on]
+        # recent: what is still open, and milestones reached within the window; a slip
+        # recovered before the window no longer weighs on the project
+        recent_rows = [r for r in mine if r[3] in OPEN_MILESTONE or
+                       (r[2] is not None and start <= r[2] <= on)]
         views = []
         for window_rows, risks, findings, since in (
                 (mine, risks_all, findings_all, None),
-                (recent_rows, risks_recent, findings_recent, start)):
+                (recent_rows, risks_all, findings_all, start)):
             variance = schedule.variance_of(p.start_date, p.end_date, window_rows, on)
             views.append(scoring.Evidence(
                 cost_percent=costs.cost_variance(p, since=since),
