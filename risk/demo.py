@@ -55,6 +55,9 @@ def seed_risks(project_rows, rng, today: dt.date | None = None) -> int:
     specs = scoring.load_rules()["system_risks"]
     ids = [r["id"] for r in project_rows if r["status"] in WATCHED]
     rows = []
+    existing = set(db.session.execute(select(Risk.project_id, Risk.cause).where(
+        Risk.cause.is_not(None), Risk.status != "closed", Risk.project_id.in_(ids))).all()) \
+        if ids else set()
     for start in range(0, len(ids), 500):
         projects = db.session.scalars(select(Project).where(Project.id.in_(ids[start:start + 500]))
                                       .options(selectinload(Project.milestones),
@@ -62,6 +65,8 @@ def seed_risks(project_rows, rng, today: dt.date | None = None) -> int:
                                                selectinload(Project.reuses)))
         for project in projects:
             for key, cause in causes_of(project, today).items():
+                if (project.id, key) in existing:
+                    continue  # one open system risk per project and cause
                 spec = specs[key]
                 likelihood = min(5, max(1, spec["likelihood"] + rng.choice([-1, 0, 0, 0, 1])))
                 rows.append(_row(next_id + len(rows), project.id, spec["category"], cause.title,
