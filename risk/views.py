@@ -104,6 +104,9 @@ class RiskView(ServiceCheckedView, ModelView):
         "category": SelectField(_l("Risk category"), choices=_choices(CATEGORIES)),
         "status": SelectField(_l("Status"), choices=_choices(STATUSES)),
     }
+    formatters_columns = {"owner": lambda text: text or "", "next_review": lambda d: d or "",
+                          "mitigation": lambda text: text or "",
+                          "description": lambda text: text or ""}
     show_template = "risk/risk_show.html"
     list_template = "schedule/export_list.html"
     list_title = _l("Risk register")
