@@ -45,6 +45,7 @@ def import_models() -> None:
     import projects.guard.models  # noqa: F401
     import projects.schedule.models  # noqa: F401
     import budgets.models  # noqa: F401
+    import risk.models  # noqa: F401
 
 
 def register_views(appbuilder) -> None:
@@ -63,6 +64,9 @@ def register_views(appbuilder) -> None:
     from projects.schedule.pages import ScheduleView, register_template_helpers
     from projects.schedule.views import AuditFindingView, MilestoneView, RebaselineView
     from projects.views import ProjectImportView, ProjectModelView, ReviewView
+    from risk.api import RiskApi
+    from risk.views import RiskPagesView, RiskView
+    from risk.views import register_template_helpers as register_risk_helpers
 
     appbuilder.add_view(PlanTreeView, "Plan", label=_l("Plan"), icon="fa-sitemap",
                         category="Plan", category_label=_l("Plan"))
@@ -97,11 +101,20 @@ def register_views(appbuilder) -> None:
     appbuilder.add_view(AuditFindingView, "AuditFindings", label=_l("Audit findings"),
                         icon="fa-search", category="Schedule")
     register_template_helpers(appbuilder.app)
+    appbuilder.add_view(RiskView, "Risks", label=_l("Risk register"), icon="fa-warning",
+                        category="Risk", category_label=_l("Risk and rating"))
+    appbuilder.add_view(RiskPagesView, "RiskReviews", label=_l("Risk reviews due"),
+                        icon="fa-calendar-times-o", category="Risk")
+    appbuilder.add_link("RiskHeatmap", label=_l("Risk heat map"), icon="fa-th",
+                        href="/risk/heatmap", category="Risk")
+    appbuilder.add_link("RiskEscalation", label=_l("Escalation list"), icon="fa-level-up",
+                        href="/risk/escalation", category="Risk")
+    register_risk_helpers(appbuilder.app)
     appbuilder.add_view(AuditEventView, "AuditTrail", label=_l("Audit trail"), icon="fa-history",
                         category="Audit", category_label=_l("Audit"))
     register_budget_views(appbuilder)
     for api in (PlanTaskApi, DepartmentApi, ProjectApi, ReviewApi, DataItemApi, MilestoneApi,
-                AuditFindingApi, AuditEventApi, FundingSourceApi, FundingLineApi,
+                AuditFindingApi, RiskApi, AuditEventApi, FundingSourceApi, FundingLineApi,
                 DisbursementApi, ExpenditureApi, BudgetChangeApi):
         appbuilder.add_api(api)
     limit_api_login(appbuilder)
@@ -152,6 +165,10 @@ def register_rules() -> None:
     from projects.schedule import demo as schedule_demo
     from projects.schedule import services as schedule
     from projects.services import add_project_check
+    from budgets.figures import cost_variance_percent
+    from risk import demo as risk_demo
+    from risk import system as risk_system
+    from risk.costs import register_cost_variance
 
     guard.install()
     lifecycle.add_after("submitted", guard.store_at_submission)
@@ -168,15 +185,22 @@ def register_rules() -> None:
     demo.add_demo_hook(budgets_demo.seed_funding)
     demo.add_demo_hook(schedule_demo.seed_schedule)
 
+    # System-raised risks are re-evaluated at the commit of any change to a project, its
+    # milestones or its reviews (transitions included), and nightly by `flask risk refresh`.
+    register_cost_variance(cost_variance_percent)  # the cost rule reads budgets' figures
+    risk_system.install()
+    demo.add_demo_hook(risk_demo.seed_risks)
+
 
 def register_cli(app: Flask) -> None:
     from core.cli import setup_command, users_cli
     from plan.cli import plan_cli
     from budgets.cli import budgets_cli
     from projects.cli import demo_cli, projects_cli
+    from risk.cli import risk_cli
 
     app.cli.add_command(setup_command)
-    for group in (users_cli, plan_cli, projects_cli, demo_cli, budgets_cli):
+    for group in (users_cli, plan_cli, projects_cli, demo_cli, budgets_cli, risk_cli):
         app.cli.add_command(group)
 
 

@@ -86,6 +86,10 @@ class BaseConfig:
     EVIDENCE_MAX_BYTES = int(os.environ.get("EVIDENCE_MAX_BYTES", str(20 * 1024 * 1024)))
     TIMELINE_MAX_PROJECTS = 150
 
+    # Risk register and rating (risk/): bands, system risks and rating rules are data
+    RISK_RULES_FILE = str(BASE_DIR / "data" / "risk_rules.json")
+    RISK_REVIEW_DAYS = int(os.environ.get("RISK_REVIEW_DAYS", "30"))
+
 
 class DevelopmentConfig(BaseConfig):
     pass

@@ -248,3 +248,12 @@ def project_rows(user, year=None, department_id=None):
                    planned=pl, disbursed=di, spent=sp, execution_rate=ratio(sp, pl),
                    baseline=baseline, forecast=forecast, cost_variance=variance,
                    band=band_of(variance), rebaselines=int(count))
+
+
+def cost_variance_percent(project: Project, since=None):
+    """The risk package's cost figure: signed percent over (or under) the approved baseline,
+    None before approval. Funding figures have no windowed view, so `since` gives None."""
+    if since is not None:
+        return None
+    variance = project_figures(project)["cost_variance"]
+    return None if variance is None else variance * 100

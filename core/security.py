@@ -71,6 +71,8 @@ _FUNDING = r"BudgetExecutionView|FundingSourceView|FundingLineView|DisbursementV
 _FUNDING_RECORDS = (r"FundingLineApi|DisbursementApi|ExpenditureApi|BudgetChangeApi"
                     r"|ProjectFundingView|FundingImportView",
                     r"can_(post|put|delete|record|import)")
+_RISK = r"RiskView|RiskApi|RiskPagesView|Risk|Risks|RiskReviews|RiskHeatmap"
+_ESCALATION = r"RiskPagesView|RiskEscalation"
 ROLE_POLICY = {
     OFFICE: [
         (_PLAN + "|" + _PROJECTS + "|" + _IMPORT + "|" + _API_DOCS + "|" + _PORTFOLIO, _READ),
@@ -84,6 +86,8 @@ ROLE_POLICY = {
         _FUNDING_RECORDS,
         (r"FundingSourceView|FundingSourceApi", r"can_(add|edit|delete|post|put)"),
         (r"BudgetChangeApi|BudgetChangeView|ProjectFundingView", r"can_decide"),
+        (_RISK, _READ),
+        (_ESCALATION, r"can_escalation|can_rate|menu_access"),
     ],
     PROJECT_MANAGER: [
         (_PLAN + "|" + _PROJECTS + "|" + _IMPORT + "|" + _API_DOCS, _READ),
@@ -97,12 +101,16 @@ ROLE_POLICY = {
         (r"AuditFindingApi", r"can_(put|upload)"),
         (_FUNDING, _READ),
         _FUNDING_RECORDS,
+        (_RISK, _READ),
+        (r"RiskView|RiskApi", r"can_(add|edit|post|put)"),
     ],
     AUDITOR: [
         (_PLAN + "|" + _PROJECTS + "|" + _AUDIT + "|" + _API_DOCS + "|" + _PORTFOLIO, _READ),
         (_SCHEDULE, _READ),
         (r"AuditFindingView|AuditFindingApi", r"can_(add|edit|post|put|upload)"),
         (_FUNDING, _READ),
+        (_RISK, _READ),
+        (_ESCALATION, r"can_escalation|menu_access"),
     ],
 }
 

@@ -194,3 +194,13 @@ def get_project(project_id):
     from projects.models import Project
     db.session.expire_all()
     return db.session.get(Project, project_id)
+
+
+@pytest.fixture
+def no_cost_provider():
+    """An installation without the funding package's cost figures (risk/costs.py contract)."""
+    from risk import costs
+    saved = costs._provider
+    costs.unregister_cost_variance()
+    yield
+    costs.register_cost_variance(saved)

@@ -1,0 +1,35 @@
+"""`flask risk refresh`: re-evaluate the system-raised risks and record changed ratings."""
+import datetime as dt
+import time
+
+import click
+from flask.cli import with_appcontext
+
+from core.audit import acting_as
+from core.extensions import db
+
+
+@click.group("risk")
+def risk_cli():
+    """Risk register and rating."""
+
+
+@risk_cli.command("refresh")
+@click.option("--on", "on", default=None, help="evaluate as of this day (YYYY-MM-DD)")
+@with_appcontext
+def risk_refresh(on):
+    """Raise, update and close the system-raised risks of every project, then record the
+    computed ratings that changed. Idempotent: run it nightly."""
+    from risk import costs, rating, system
+
+    day = dt.date.fromisoformat(on) if on else None
+    started = time.perf_counter()
+    with acting_as("system"):
+        totals = system.refresh_all(day)
+        recorded = rating.record_all(day)
+        db.session.commit()
+    click.echo(f"projects evaluated: {totals['projects']}; risks raised: {totals['raised']}, "
+               f"updated: {totals['updated']}, closed: {totals['closed']}; "
+               f"ratings recorded: {recorded} ({time.perf_counter() - started:.1f} s)")
+    if not costs.cost_rule_active():
+        click.echo("cost rule inactive: no cost_variance provider is registered (budgets)")
