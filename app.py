@@ -167,6 +167,16 @@ def register_rules() -> None:
     lifecycle.add_after("approved", schedule.plan_on_approval)
     demo.add_demo_hook(budgets_demo.seed_funding)
     demo.add_demo_hook(schedule_demo.seed_schedule)
+    register_compliance_rules()
+
+
+def register_compliance_rules() -> None:
+    """Compliance rules C01-C12 (issue 7); C11 needs the risk register and is checked only
+    when the `risk` package is present."""
+    from reports import checks, risk_check
+
+    checks.install()
+    risk_check.install()
 
 
 def register_cli(app: Flask) -> None:

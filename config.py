@@ -86,6 +86,14 @@ class BaseConfig:
     EVIDENCE_MAX_BYTES = int(os.environ.get("EVIDENCE_MAX_BYTES", str(20 * 1024 * 1024)))
     TIMELINE_MAX_PROJECTS = 150
 
+    # Compliance reports, scorecard and disclosure (reports/)
+    COMPLIANCE_RULES_FILE = str(BASE_DIR / "data" / "compliance_rules.json")
+    FINAL_ACCOUNTS_AUDIT_DAYS = int(os.environ.get("FINAL_ACCOUNTS_AUDIT_DAYS", "180"))
+    # 绩效评估: indicator -> weight (the weights are normalised to sum to 1).
+    SCORECARD_WEIGHTS = {"on_time_milestones": 0.3, "budget_execution": 0.25,
+                         "compliance_pass_rate": 0.3, "disclosure_share": 0.15}
+    DISCLOSURE_PAGE_SIZE = 50
+
 
 class DevelopmentConfig(BaseConfig):
     pass
