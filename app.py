@@ -184,9 +184,10 @@ def register_cli(app: Flask) -> None:
     from plan.cli import plan_cli
     from budgets.cli import budgets_cli
     from projects.cli import demo_cli, projects_cli
+    from reports.cli import reports_cli
 
     app.cli.add_command(setup_command)
-    for group in (users_cli, plan_cli, projects_cli, demo_cli, budgets_cli):
+    for group in (users_cli, plan_cli, projects_cli, demo_cli, budgets_cli, reports_cli):
         app.cli.add_command(group)
 
 
