@@ -100,6 +100,7 @@ def register_views(appbuilder) -> None:
     appbuilder.add_view(AuditEventView, "AuditTrail", label=_l("Audit trail"), icon="fa-history",
                         category="Audit", category_label=_l("Audit"))
     register_budget_views(appbuilder)
+    register_report_views(appbuilder)
     for api in (PlanTaskApi, DepartmentApi, ProjectApi, ReviewApi, DataItemApi, MilestoneApi,
                 AuditFindingApi, AuditEventApi, FundingSourceApi, FundingLineApi,
                 DisbursementApi, ExpenditureApi, BudgetChangeApi):
@@ -130,6 +131,26 @@ def register_budget_views(appbuilder) -> None:
         appbuilder.add_view(view, name, label=label, icon=icon, category="Funding")
     appbuilder.add_view_no_menu(ProjectFundingView)
     install_template_helpers(current_app._get_current_object())
+
+
+def register_report_views(appbuilder) -> None:
+    """Reports (issue 7): compliance, plan coverage, scorecard, dashboard charts and the public
+    disclosure page."""
+    from flask_babel import lazy_gettext as _l
+
+    from reports.views import (ComplianceView, CoverageView, DashboardView, DisclosureView,
+                               ScorecardView)
+
+    appbuilder.add_view(ComplianceView, "Compliance", label=_l("Compliance report"),
+                        icon="fa-check-square-o", category="Reports",
+                        category_label=_l("Reports"))
+    appbuilder.add_view(CoverageView, "PlanCoverage", label=_l("Plan coverage"),
+                        icon="fa-th", category="Reports")
+    appbuilder.add_view(ScorecardView, "Scorecard", label=_l("Department scorecard"),
+                        icon="fa-trophy", category="Reports")
+    appbuilder.add_view(DisclosureView, "Disclosure", label=_l("Public disclosure"),
+                        icon="fa-bullhorn", category="Reports")
+    appbuilder.add_view_no_menu(DashboardView)
 
 
 def limit_api_login(appbuilder) -> None:
