@@ -201,7 +201,7 @@ def _rules(w, result):
              r.evidence_zh, r.applies_to) for r in result.rules]
     sheet, _last = w.table(_("Rules"), [_("Rule"), _("Chinese title"), _("English title"),
                                         _("Severity"), _("What it checks"), _("What it checks (English)"),
-                                        _("Evidence"), _("Applies to")],
+                                        _("Evidence cited"), _("Applies to")],
                            ((tuple((v, w.wrap) for v in row)) for row in rows),
                            widths=(8, 26, 30, 10, 50, 50, 36, 30))
 
@@ -234,7 +234,7 @@ def _failures(w, result) -> int:
             yield (rule.id, rule.title_zh, str(SEVERITIES[rule.severity]), code, name, dep,
                    str(STATUSES.get(status, status)), (evidence, w.wrap))
     w.table(_("Failures"), [_("Rule"), _("Title"), _("Severity"), _("Project code"),
-                            _("Project"), _("Department"), _("Status"), _("Evidence")],
+                            _("Project"), _("Department"), _("Status"), _("Evidence cited")],
             rows(), widths=(7, 26, 9, 18, 34, 16, 10, 70), freeze_cols=1)
     return count
 
@@ -259,7 +259,7 @@ def _funding(w, ids):
                    Decimal(disbursed or 0), spent,
                    (float(spent / planned) if planned else None, w.pct))
     w.table(_("Funding execution"), [_("Project code"), _("Project"), _("Department"),
-                                     _("Status"), _("Budget"), _("Planned"), _("Disbursed"),
+                                     _("Status"), _("Budget"), _("Planned amount"), _("Disbursed"),
                                      _("Spent"), _("Execution rate")],
             rows(), widths=(18, 34, 16, 10, 15, 15, 15, 15, 10), freeze_cols=1)
 
