@@ -113,6 +113,7 @@ def register_views(appbuilder) -> None:
     appbuilder.add_view(AuditEventView, "AuditTrail", label=_l("Audit trail"), icon="fa-history",
                         category="Audit", category_label=_l("Audit"))
     register_budget_views(appbuilder)
+    register_report_views(appbuilder)
     for api in (PlanTaskApi, DepartmentApi, ProjectApi, ReviewApi, DataItemApi, MilestoneApi,
                 AuditFindingApi, RiskApi, AuditEventApi, FundingSourceApi, FundingLineApi,
                 DisbursementApi, ExpenditureApi, BudgetChangeApi):
@@ -145,6 +146,26 @@ def register_budget_views(appbuilder) -> None:
     install_template_helpers(current_app._get_current_object())
 
 
+def register_report_views(appbuilder) -> None:
+    """Reports (issue 7): compliance, plan coverage, scorecard, dashboard charts and the public
+    disclosure page."""
+    from flask_babel import lazy_gettext as _l
+
+    from reports.views import (ComplianceView, CoverageView, DashboardView, DisclosureView,
+                               ScorecardView)
+
+    appbuilder.add_view(ComplianceView, "Compliance", label=_l("Compliance report"),
+                        icon="fa-check-square-o", category="Reports",
+                        category_label=_l("Reports"))
+    appbuilder.add_view(CoverageView, "PlanCoverage", label=_l("Plan coverage"),
+                        icon="fa-th", category="Reports")
+    appbuilder.add_view(ScorecardView, "Scorecard", label=_l("Department scorecard"),
+                        icon="fa-trophy", category="Reports")
+    appbuilder.add_view(DisclosureView, "Disclosure", label=_l("Public disclosure"),
+                        icon="fa-bullhorn", category="Reports")
+    appbuilder.add_view_no_menu(DashboardView)
+
+
 def limit_api_login(appbuilder) -> None:
     """FAB rate-limits the web login only; give the JWT login the same limit."""
     sm = appbuilder.sm
@@ -159,13 +180,14 @@ def register_rules() -> None:
     """Gates and warnings on lifecycle steps, and demo-data hooks, that packages contribute
     (DESIGN §3): one place to see every rule a transition checks."""
     from budgets import demo as budgets_demo
+    from budgets.figures import cost_variance_percent
     from budgets.services import budget_change_errors, plan_mismatch
     from projects import demo, lifecycle
     from projects.guard import services as guard
     from projects.schedule import demo as schedule_demo
     from projects.schedule import services as schedule
     from projects.services import add_project_check
-    from budgets.figures import cost_variance_percent
+    from reports import checks, risk_check
     from risk import demo as risk_demo
     from risk import system as risk_system
     from risk.costs import register_cost_variance
@@ -191,16 +213,22 @@ def register_rules() -> None:
     risk_system.install()
     demo.add_demo_hook(risk_demo.seed_risks)
 
+    # Compliance rules C01-C12 (reports/, rules as data in data/compliance_rules.json).
+    checks.install()
+    risk_check.install()
+
 
 def register_cli(app: Flask) -> None:
     from core.cli import setup_command, users_cli
     from plan.cli import plan_cli
     from budgets.cli import budgets_cli
     from projects.cli import demo_cli, projects_cli
+    from reports.cli import reports_cli
     from risk.cli import risk_cli
 
     app.cli.add_command(setup_command)
-    for group in (users_cli, plan_cli, projects_cli, demo_cli, budgets_cli, risk_cli):
+    for group in (users_cli, plan_cli, projects_cli, demo_cli, budgets_cli, risk_cli,
+                  reports_cli):
         app.cli.add_command(group)
 
 

@@ -89,6 +89,13 @@ class BaseConfig:
     # Risk register and rating (risk/): bands, system risks and rating rules are data
     RISK_RULES_FILE = str(BASE_DIR / "data" / "risk_rules.json")
     RISK_REVIEW_DAYS = int(os.environ.get("RISK_REVIEW_DAYS", "30"))
+    # Compliance reports, scorecard and disclosure (reports/)
+    COMPLIANCE_RULES_FILE = str(BASE_DIR / "data" / "compliance_rules.json")
+    FINAL_ACCOUNTS_AUDIT_DAYS = int(os.environ.get("FINAL_ACCOUNTS_AUDIT_DAYS", "180"))
+    # 绩效评估: indicator -> weight (the weights are normalised to sum to 1).
+    SCORECARD_WEIGHTS = {"on_time_milestones": 0.3, "budget_execution": 0.25,
+                         "compliance_pass_rate": 0.3, "disclosure_share": 0.15}
+    DISCLOSURE_PAGE_SIZE = 50
 
 
 class DevelopmentConfig(BaseConfig):

@@ -73,6 +73,13 @@ _FUNDING_RECORDS = (r"FundingLineApi|DisbursementApi|ExpenditureApi|BudgetChange
                     r"can_(post|put|delete|record|import)")
 _RISK = r"RiskView|RiskApi|RiskPagesView|Risk|Risks|RiskReviews|RiskHeatmap"
 _ESCALATION = r"RiskPagesView|RiskEscalation"
+_REPORTS = r"ComplianceView|CoverageView|ScorecardView|Reports|Compliance|PlanCoverage|Scorecard"
+_REPORT_READ = r"can_(list|download)|menu_access"
+_DASHBOARD = (r"DashboardView", r"can_chart")
+# 政务公开: the disclosure page is public (the Public role, i.e. anonymous visitors) and listed
+# in every role's menu.
+_DISCLOSURE = (r"DisclosureView|Reports|Disclosure", r"can_(list|csv)|menu_access")
+PUBLIC_POLICY = [(r"DisclosureView", r"can_(list|csv)")]
 ROLE_POLICY = {
     OFFICE: [
         (_PLAN + "|" + _PROJECTS + "|" + _IMPORT + "|" + _API_DOCS + "|" + _PORTFOLIO, _READ),
@@ -88,6 +95,7 @@ ROLE_POLICY = {
         (r"BudgetChangeApi|BudgetChangeView|ProjectFundingView", r"can_decide"),
         (_RISK, _READ),
         (_ESCALATION, r"can_escalation|can_rate|menu_access"),
+        (_REPORTS, _REPORT_READ), _DASHBOARD, _DISCLOSURE,
     ],
     PROJECT_MANAGER: [
         (_PLAN + "|" + _PROJECTS + "|" + _IMPORT + "|" + _API_DOCS, _READ),
@@ -103,6 +111,7 @@ ROLE_POLICY = {
         _FUNDING_RECORDS,
         (_RISK, _READ),
         (r"RiskView|RiskApi", r"can_(add|edit|post|put)"),
+        _DASHBOARD, _DISCLOSURE,
     ],
     AUDITOR: [
         (_PLAN + "|" + _PROJECTS + "|" + _AUDIT + "|" + _API_DOCS + "|" + _PORTFOLIO, _READ),
@@ -111,6 +120,7 @@ ROLE_POLICY = {
         (_FUNDING, _READ),
         (_RISK, _READ),
         (_ESCALATION, r"can_escalation|menu_access"),
+        (_REPORTS, _REPORT_READ), _DASHBOARD, _DISCLOSURE,
     ],
 }
 
@@ -138,6 +148,11 @@ def sync_roles_and_permissions(appbuilder) -> dict:
         role.permissions = [pv for pv in all_pvs if pv.permission and pv.view_menu
                             and policy_allows(role_name, pv.view_menu.name, pv.permission.name)]
         counts[role_name] = len(role.permissions)
+    public = sm.find_role(sm.auth_role_public)
+    public.permissions = [pv for pv in all_pvs if pv.permission and pv.view_menu and any(
+        re.fullmatch(v, pv.view_menu.name) and re.fullmatch(p, pv.permission.name)
+        for v, p in PUBLIC_POLICY)]
+    counts[sm.auth_role_public] = len(public.permissions)
     admin = sm.find_role(sm.auth_role_admin)
     admin.permissions = all_pvs
     counts[ADMIN] = len(all_pvs)

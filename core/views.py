@@ -18,6 +18,7 @@ class HomeView(IndexView):
     def index(self):
         from projects.enums import STATUSES
         from projects.services import project_query
+        from reports.dashboards import dashboard_for
 
         user = g.user if getattr(g.user, "is_authenticated", False) else None
         counts = {}
@@ -26,7 +27,8 @@ class HomeView(IndexView):
             counts = dict(db.session.execute(
                 select(visible.c.status, func.count()).group_by(visible.c.status)).all())
         return self.render_template(self.index_template, appbuilder=self.appbuilder,
-                                    counts=counts, statuses=STATUSES)
+                                    counts=counts, statuses=STATUSES,
+                                    dashboards=dashboard_for(user))
 
 
 AUDIT_LABELS = {

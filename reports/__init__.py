@@ -1,0 +1,2 @@
+"""Compliance reports, plan coverage, dashboards, the department scorecard and public
+disclosure (issue 7)."""

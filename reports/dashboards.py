@@ -1,0 +1,94 @@
+"""The home page per role (issue 7): what the Office, a ProjectManager and an Auditor each need
+first. HomeView calls `dashboard_for(user)`; the template reports/dashboard.html shows it and
+the PNG charts come from DashboardView."""
+import datetime as dt
+
+from sqlalchemy import func, select
+
+from core.extensions import db
+from core.security import AUDITOR, OFFICE, PROJECT_MANAGER, has_role, is_department_scoped
+from projects import enums as s
+from projects.guard.models import DuplicateCheck
+from projects.models import Project, Review
+from projects.schedule.enums import OPEN_MILESTONE
+from projects.schedule.models import AuditFinding, Milestone
+from projects.services import visibility_clause
+
+
+def _visible(query, user):
+    clause = visibility_clause(user)
+    return query if clause is None else query.where(clause)
+
+
+def office_dashboard(user) -> dict:
+    from reports.coverage import plan_coverage, uncovered
+    from reports.rules import Filters
+    queue = db.session.scalars(
+        select(Project).where(Project.status.in_((s.SUBMITTED, s.IN_REVIEW)))
+        .order_by(Project.submitted_at.is_(None), Project.submitted_at, Project.code)
+        .limit(8)).all()
+    waiting = db.session.scalar(select(func.count()).select_from(Project).where(
+        Project.status.in_((s.SUBMITTED, s.IN_REVIEW))))
+    latest = select(func.max(DuplicateCheck.id)).group_by(DuplicateCheck.project_id)
+    flagged = db.session.execute(
+        select(Project, DuplicateCheck.flagged)
+        .join(DuplicateCheck, DuplicateCheck.project_id == Project.id)
+        .where(DuplicateCheck.id.in_(latest), DuplicateCheck.flagged > 0,
+               Project.status.in_((s.SUBMITTED, s.IN_REVIEW)))
+        .order_by(DuplicateCheck.top_score.desc()).limit(8)).all()
+    coverage = plan_coverage(Filters(user=user))
+    return {"role": "office", "queue": queue, "waiting": waiting, "flagged": flagged,
+            "tasks": len(coverage), "uncovered": uncovered(coverage)[:10],
+            "escalations": _overdue_findings(user, 8)}
+
+
+def _overdue_findings(user, limit):
+    query = (select(AuditFinding).join(Project, Project.id == AuditFinding.project_id)
+             .where(AuditFinding.status == "open", AuditFinding.deadline < dt.date.today())
+             .order_by(AuditFinding.deadline).limit(limit))
+    return db.session.scalars(_visible(query, user)).all()
+
+
+def manager_dashboard(user) -> dict:
+    own = Project.department_id == user.department_id
+    returned = db.session.execute(
+        select(Project, func.max(Review.decided_at))
+        .outerjoin(Review, (Review.project_id == Project.id) & (Review.decision == "return"))
+        .where(own, Project.status == s.RETURNED).group_by(Project.id)
+        .order_by(Project.code).limit(10)).all()
+    comments = dict(db.session.execute(
+        select(Review.project_id, Review.comments).where(
+            Review.decision == "return",
+            Review.project_id.in_([p.id for p, _at in returned]))).all())
+    today = dt.date.today()
+    deadlines = db.session.scalars(
+        select(Milestone).join(Project, Project.id == Milestone.project_id)
+        .where(own, Milestone.status.in_(OPEN_MILESTONE),
+               Milestone.planned_date <= today + dt.timedelta(days=60))
+        .order_by(Milestone.planned_date).limit(10)).all()
+    return {"role": "manager", "returned": returned, "comments": comments,
+            "deadlines": deadlines, "today": today}
+
+
+def auditor_dashboard(user) -> dict:
+    findings = db.session.scalars(
+        select(AuditFinding).where(AuditFinding.status != "closed")
+        .order_by(AuditFinding.deadline).limit(10)).all()
+    open_count = db.session.scalar(select(func.count()).select_from(AuditFinding).where(
+        AuditFinding.status != "closed"))
+    return {"role": "auditor", "findings": findings, "open_findings": open_count,
+            "today": dt.date.today()}
+
+
+def dashboard_for(user) -> list[dict]:
+    """The dashboards of the user's roles (an Admin sees the Office's)."""
+    if user is None:
+        return []
+    boards = []
+    if has_role(user, OFFICE, "Admin"):
+        boards.append(office_dashboard(user))
+    if is_department_scoped(user) and user.department_id and has_role(user, PROJECT_MANAGER):
+        boards.append(manager_dashboard(user))
+    if has_role(user, AUDITOR):
+        boards.append(auditor_dashboard(user))
+    return boards
