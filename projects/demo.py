@@ -88,13 +88,16 @@ def seed_projects(count: int, seed: int = 2012, prefix: str = "DEMO") -> int:
             budget_total=budget.quantize(Decimal("0.01")), start_date=start, end_date=end,
             protection_level=rng.choice([None, 1, 2, 2, 3]) if category != "portal" else 2,
             contractor=rng.choice(CONTRACTORS) if status in s.APPROVED_OR_LATER else None,
-            status=status, created_at=now, updated_at=now, created_by="demo"))
+            status=status, created_at=now, updated_at=now, created_by="demo",
+            submitted_at=None if status == s.DRAFT else _day(start, -rng.randint(70, 120))))
         link_rows.append({"project_id": next_id, "plan_task_id": primary.id})
         decision = "approve" if status in s.APPROVED_OR_LATER else DECIDED.get(status)
-        if decision:
-            review_rows.append(dict(id=next_review_id + len(review_rows), project_id=next_id, stage="proposal", decision=decision,
-                                    reviewer="office", comments=REVIEW_COMMENTS[decision],
-                                    decided_at=now))
+        if decision:  # decided before the planned start; an approval closes the last stage
+            review_rows.append(dict(
+                id=next_review_id + len(review_rows), project_id=next_id,
+                stage="design" if decision == "approve" else "proposal", decision=decision,
+                reviewer="office", comments=REVIEW_COMMENTS[decision],
+                decided_at=_day(start, -rng.randint(10, 60))))
         next_id += 1
     _bulk(Project, project_rows)
     _bulk(project_plan_task, link_rows)
@@ -107,6 +110,11 @@ def seed_projects(count: int, seed: int = 2012, prefix: str = "DEMO") -> int:
     from projects.guard.services import bump_version
     bump_version(db.session)  # bulk inserts pass no ORM hook: tell the duplicate index
     return len(project_rows)
+
+
+def _day(date: dt.date, days: int) -> dt.datetime:
+    """Office hours on the day `days` from `date`."""
+    return dt.datetime.combine(date + dt.timedelta(days=days), dt.time(10, 0))
 
 
 def _pick_task(rng, tasks, codes):
