@@ -49,7 +49,8 @@ def import_models() -> None:
 
 
 def register_views(appbuilder) -> None:
-    """Every view and API of PlanGuard, in one screen."""
+    """Every view and API of PlanGuard, in one screen (runs inside the app's context)."""
+    from flask import current_app
     from flask_babel import lazy_gettext as _l
 
     from budgets.api import (BudgetChangeApi, DisbursementApi, ExpenditureApi, FundingLineApi,
@@ -100,7 +101,7 @@ def register_views(appbuilder) -> None:
                         icon="fa-refresh", category="Schedule")
     appbuilder.add_view(AuditFindingView, "AuditFindings", label=_l("Audit findings"),
                         icon="fa-search", category="Schedule")
-    register_template_helpers(appbuilder.app)
+    register_template_helpers(current_app)
     appbuilder.add_view(RiskView, "Risks", label=_l("Risk register"), icon="fa-warning",
                         category="Risk", category_label=_l("Risk and rating"))
     appbuilder.add_view(RiskPagesView, "RiskReviews", label=_l("Risk reviews due"),
@@ -109,7 +110,7 @@ def register_views(appbuilder) -> None:
                         href="/risk/heatmap", category="Risk")
     appbuilder.add_link("RiskEscalation", label=_l("Escalation list"), icon="fa-level-up",
                         href="/risk/escalation", category="Risk")
-    register_risk_helpers(appbuilder.app)
+    register_risk_helpers(current_app)
     appbuilder.add_view(AuditEventView, "AuditTrail", label=_l("Audit trail"), icon="fa-history",
                         category="Audit", category_label=_l("Audit"))
     register_budget_views(appbuilder)
