@@ -7,16 +7,14 @@ from flask import abort, current_app, flash, g, redirect, request, send_file, ur
 from flask_appbuilder import BaseView, ModelView, expose, has_access
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import permission_name
-from flask_appbuilder.urltools import get_filter_args, get_order_args
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, SelectField
 
 from core.errors import DomainError
-from core.export import csv_response, xlsx_response
 from core.extensions import db
 from core.security import current_user
-from core.viewhelpers import ServiceCheckedView
+from core.viewhelpers import ExportableList, ServiceCheckedView
 from core.security import OFFICE, has_role
 from projects import importer, lifecycle, reviews
 from projects.enums import CATEGORIES, IN_REVIEW, PROTECTION_LEVELS, REVIEW_STAGES, STATUSES
@@ -51,7 +49,7 @@ def _choices(mapping):
     return [(k, str(v)) for k, v in mapping.items()]
 
 
-class ProjectModelView(ServiceCheckedView, ModelView):
+class ProjectModelView(ExportableList, ServiceCheckedView, ModelView):
     datamodel = SQLAInterface(Project)
     route_base = "/projects"
     base_filters = [["id", VisibleProjects, None]]
@@ -104,6 +102,9 @@ class ProjectModelView(ServiceCheckedView, ModelView):
     edit_template = "project_edit.html"
     list_template = "project_list.html"
     page_size = 25
+    export_name = "projects"
+    export_columns = [label for _key, label in EXPORT_COLUMNS]
+    export_widths = {1: 40, 2: 18, 10: 60}
     list_title = _l("Projects")
     show_title = _l("Project")
     add_title = _l("Register a project")
@@ -185,24 +186,8 @@ class ProjectModelView(ServiceCheckedView, ModelView):
             flash(str(exc), "danger")
         return redirect(url_for(".show", pk=pk))
 
-    @expose("/export/<fmt>")
-    @has_access
-    @permission_name("export")
-    def export(self, fmt):
-        """The current list, with its search filters and the user's scoping, as xlsx or csv."""
-        if fmt not in ("xlsx", "csv"):
-            abort(404)
-        get_filter_args(self._filters)
-        order = get_order_args().get(self.__class__.__name__) or ("code", "asc")
-        joined = self._filters.get_joined_filters(self._base_filters)
-        _, projects = self.datamodel.query(joined, order[0], order[1], page=None, page_size=None)
-        headers = [str(label) for _key, label in EXPORT_COLUMNS]
-        rows = (export_row(p) for p in projects)
-        name = f"projects.{fmt}"
-        if fmt == "csv":
-            return csv_response(name, headers, rows)
-        return xlsx_response(name, str(_l("Projects")), headers, rows,
-                             widths={1: 40, 2: 18, 10: 60})
+    def export_row(self, project):
+        return export_row(project)
 
 
 def export_row(project: Project) -> list:

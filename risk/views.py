@@ -7,17 +7,16 @@ from flask import Response, abort, flash, redirect, request, url_for
 from flask_appbuilder import BaseView, ModelView, expose, has_access
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import permission_name
-from flask_appbuilder.urltools import get_filter_args, get_order_args
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import IntegerField, SelectField
 from wtforms.validators import InputRequired, NumberRange
 
 from core.errors import DomainError
-from core.export import csv_response, xlsx_response
+from core.export import xlsx_response
 from core.extensions import db
 from core.security import OFFICE, current_user, has_role
-from core.viewhelpers import ServiceCheckedView
+from core.viewhelpers import ExportableList, ServiceCheckedView
 from projects.filters import VisibleProjects
 from projects.services import get_visible_project
 from risk import charts, costs, rating, scoring, services
@@ -68,7 +67,7 @@ def export_row(r: Risk) -> list:
             r.raised_by, r.raised_at]
 
 
-class RiskView(ServiceCheckedView, ModelView):
+class RiskView(ExportableList, ServiceCheckedView, ModelView):
     datamodel = SQLAInterface(Risk)
     route_base = "/risks"
     template_folder = TEMPLATES
@@ -144,24 +143,12 @@ class RiskView(ServiceCheckedView, ModelView):
             return redirect(url_for(".show", pk=item.id))
         return super().edit(pk)
 
-    @expose("/export/<fmt>")
-    @has_access
-    @permission_name("export")
-    def export(self, fmt):
-        """The current list (search filters and scoping) as xlsx or csv."""
-        if fmt not in ("xlsx", "csv"):
-            abort(404)
-        get_filter_args(self._filters)
-        order = get_order_args().get(self.__class__.__name__) or self.base_order
-        joined = self._filters.get_joined_filters(self._base_filters)
-        _count, items = self.datamodel.query(joined, order[0], order[1], page=None,
-                                             page_size=None)
-        headers = [str(label) for label in EXPORT_COLUMNS]
-        rows = (export_row(item) for item in items)
-        if fmt == "csv":
-            return csv_response("risks.csv", headers, rows)
-        return xlsx_response("risks.xlsx", str(self.list_title), headers, rows,
-                             widths={1: 30, 4: 40, 10: 40})
+    export_name = "risks"
+    export_columns = EXPORT_COLUMNS
+    export_widths = {1: 30, 4: 40, 10: 40}
+
+    def export_row(self, item):
+        return export_row(item)
 
 
 def _may_keep(project) -> bool:

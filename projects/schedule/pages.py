@@ -6,7 +6,6 @@ import datetime as dt
 from flask import Response, abort, current_app, request, send_file
 from flask_appbuilder import BaseView, expose, has_access
 from flask_appbuilder.security.decorators import permission_name
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 

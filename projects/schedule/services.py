@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from core.errors import Conflict, NotAllowed, NotFound, ValidationFailed
 from core.extensions import db
-from core.security import OFFICE, has_role, is_department_scoped
+from core.security import is_department_scoped
 from projects.enums import APPROVED_OR_LATER, CLOSED
 from projects.models import Project
 from projects.schedule import rules

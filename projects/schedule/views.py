@@ -7,16 +7,14 @@ from flask_appbuilder import ModelView, expose, has_access
 from flask_appbuilder.models.filters import BaseFilter
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import permission_name
-from flask_appbuilder.urltools import get_filter_args, get_order_args
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import SelectField
 
 from core.errors import DomainError
-from core.export import csv_response, xlsx_response
 from core.extensions import db
 from core.security import current_user, is_department_scoped
-from core.viewhelpers import ServiceCheckedView
+from core.viewhelpers import ExportableList, ServiceCheckedView
 from projects.enums import APPROVED_OR_LATER, CLOSED
 from projects.filters import VisibleProjectChildren, VisibleProjects
 from projects.models import Project
@@ -63,36 +61,12 @@ class OwnKeptProjects(BaseFilter):
         return query
 
 
-class _ExportingView(ServiceCheckedView, ModelView):
+class _ExportingView(ExportableList, ServiceCheckedView, ModelView):
     """The current list (search filters and scoping) as xlsx or csv; evidence uploads."""
 
     template_folder = TEMPLATES
     # the search form's project select lists only projects the user may see
     search_form_query_rel_fields = {"project": [["id", VisibleProjects, None]]}
-    export_columns: list = []
-    export_name = "export"
-
-    def export_row(self, item) -> list:  # pragma: no cover - overridden
-        raise NotImplementedError
-
-    @expose("/export/<fmt>")
-    @has_access
-    @permission_name("export")
-    def export(self, fmt):
-        if fmt not in ("xlsx", "csv"):
-            abort(404)
-        get_filter_args(self._filters)
-        order = get_order_args().get(self.__class__.__name__) or self.base_order
-        joined = self._filters.get_joined_filters(self._base_filters)
-        _count, items = self.datamodel.query(joined, order[0], order[1], page=None,
-                                             page_size=None)
-        headers = [str(label) for label in self.export_columns]
-        rows = (self.export_row(item) for item in items)
-        name = f"{self.export_name}.{fmt}"
-        if fmt == "csv":
-            return csv_response(name, headers, rows)
-        return xlsx_response(name, str(self.list_title), headers, rows, widths={1: 30})
-
     def visible_item(self, pk):  # pragma: no cover - overridden
         raise NotImplementedError
 
