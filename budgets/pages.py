@@ -3,7 +3,7 @@ import os
 import secrets
 from pathlib import Path
 
-from flask import Response, abort, current_app, flash, redirect, request, send_file, url_for
+from flask import Response, abort, current_app, flash, redirect, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_appbuilder.security.decorators import permission_name
 from flask_babel import gettext as _
@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from budgets import charts, figures, importer
 from budgets.models import FundingLine, FundingSource
-from core.export import csv_response, xlsx_response
+from core.export import csv_response, send_xlsx, xlsx_response
 from core.extensions import db
 from core.security import current_user
 from plan.models import Department
@@ -136,6 +136,4 @@ class FundingImportView(BaseView):
     @has_access
     @permission_name("import")
     def template(self):
-        return send_file(importer.template_workbook(), download_name="funding-import-template.xlsx",
-                         as_attachment=True, mimetype="application/vnd.openxmlformats-officedocument"
-                                                      ".spreadsheetml.sheet")
+        return send_xlsx(importer.template_workbook(), "funding-import-template.xlsx")

@@ -65,15 +65,29 @@ def write_sheet(workbook, name: str, headers: list, rows, widths=None):
     return sheet
 
 
+XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def send_xlsx(source, filename: str):
+    """Send an xlsx as a download. `source` is a file object holding it, or write(file) that
+    writes it (into a temporary file, so large workbooks stay out of memory)."""
+    if callable(source):
+        tmp = tempfile.TemporaryFile()
+        source(tmp)
+        tmp.seek(0)
+        source = tmp
+    return send_file(source, download_name=filename, as_attachment=True,
+                     mimetype=XLSX_MIMETYPE)
+
+
 def xlsx_response(filename: str, sheet_name: str, headers: list, rows, widths=None):
-    tmp = tempfile.TemporaryFile()
-    workbook = xlsxwriter.Workbook(tmp, {"constant_memory": True, "strings_to_formulas": False,
-                                         "strings_to_urls": False})
-    write_sheet(workbook, sheet_name, headers, rows, widths)
-    workbook.close()
-    tmp.seek(0)
-    return send_file(tmp, download_name=filename, as_attachment=True,
-                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    def write(file):
+        workbook = xlsxwriter.Workbook(file, {"constant_memory": True,
+                                              "strings_to_formulas": False,
+                                              "strings_to_urls": False})
+        write_sheet(workbook, sheet_name, headers, rows, widths)
+        workbook.close()
+    return send_xlsx(write, filename)
 
 
 def _disposition(filename: str) -> str:

@@ -3,7 +3,7 @@ import os
 import secrets
 from pathlib import Path
 
-from flask import abort, current_app, flash, g, redirect, request, send_file, url_for
+from flask import abort, current_app, flash, g, redirect, request, url_for
 from flask_appbuilder import BaseView, ModelView, expose, has_access
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import permission_name
@@ -12,10 +12,10 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, SelectField
 
 from core.errors import DomainError
+from core.export import send_xlsx
 from core.extensions import db
-from core.security import current_user
+from core.security import OFFICE, current_user, has_role
 from core.viewhelpers import ExportableList, ServiceCheckedView
-from core.security import OFFICE, has_role
 from projects import importer, lifecycle, reviews
 from projects.enums import CATEGORIES, IN_REVIEW, PROTECTION_LEVELS, REVIEW_STAGES, STATUSES
 from projects.guard import services as guard
@@ -278,7 +278,4 @@ class ProjectImportView(BaseView):
     @has_access
     @permission_name("import")
     def template(self):
-        return send_file(importer.template_workbook(), download_name="project-import-template.xlsx",
-                         as_attachment=True,
-                         mimetype="application/vnd.openxmlformats-officedocument"
-                                  ".spreadsheetml.sheet")
+        return send_xlsx(importer.template_workbook(), "project-import-template.xlsx")

@@ -2,22 +2,20 @@
 charts, and the public disclosure page (no login)."""
 import datetime as dt
 import os
-import tempfile
 
-from flask import Response, abort, g, request, send_file
+from flask import Response, abort, g, request
 from flask_appbuilder import BaseView, expose, has_access
 from flask_appbuilder.security.decorators import permission_name
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from core.export import csv_response
+from core.export import csv_response, send_xlsx
 from core.extensions import db
 from plan.models import Department, PlanTask
 from reports import charts, coverage as cov, disclosure
 from reports.rules import FAIL, NA, OUTCOMES, PASS, SEVERITIES, Filters, evaluate
 
 TEMPLATES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "templates")
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _user():
@@ -82,11 +80,9 @@ class ComplianceView(BaseView):
     @permission_name("download")
     def download(self):
         from reports.workbook import write_compliance_workbook
-        tmp = tempfile.TemporaryFile()
-        write_compliance_workbook(tmp, request_filters())
-        tmp.seek(0)
-        return send_file(tmp, download_name=f"compliance-{dt.date.today()}.xlsx",
-                         as_attachment=True, mimetype=XLSX)
+        filters = request_filters()
+        return send_xlsx(lambda file: write_compliance_workbook(file, filters),
+                         f"compliance-{dt.date.today()}.xlsx")
 
 
 class CoverageView(BaseView):
@@ -127,11 +123,9 @@ class ScorecardView(BaseView):
     @permission_name("download")
     def download(self):
         from reports.scorecard import department_scorecard, write_scorecard
-        tmp = tempfile.TemporaryFile()
-        write_scorecard(tmp, department_scorecard())
-        tmp.seek(0)
-        return send_file(tmp, download_name=f"scorecard-{dt.date.today()}.xlsx",
-                         as_attachment=True, mimetype=XLSX)
+        cards = department_scorecard()
+        return send_xlsx(lambda file: write_scorecard(file, cards),
+                         f"scorecard-{dt.date.today()}.xlsx")
 
 
 class DashboardView(BaseView):
