@@ -34,9 +34,17 @@ def setup_command():
         click.echo(f"admin user created: {username}")
 
 
-def create_user(username, password, role_name, department_ref, first="", last=""):
-    """Add a user with one role (and a department); raises click errors on bad input."""
+def create_user(username, password, role_name, department_ref, first="", last="",
+                check_password=True):
+    """Add a user with one role (and a department); raises click errors on bad input. The
+    password must meet the policy (core.websecurity); only the development demo's users skip it."""
+    from core.websecurity import password_problems
     from projects.services import find_department
+
+    problems = password_problems(password) if check_password else []
+    if problems:
+        raise click.BadParameter("password too weak: " + "; ".join(problems),
+                                 param_hint="--password")
 
     sm = current_app.appbuilder.sm
     role = sm.find_role(role_name)
@@ -76,3 +84,25 @@ def users_create(username, password, role_name, department):
     """Create a user with a role (and a department for a ProjectManager)."""
     create_user(username, password, role_name, department)
     click.echo(f"user {username} ({role_name}) created")
+
+
+@click.group("audit")
+def audit_cli():
+    """The audit trail."""
+
+
+@audit_cli.command("verify")
+@with_appcontext
+def audit_verify():
+    """Walk the audit trail's hash chain: exit 0 when intact, 1 naming the first broken event."""
+    from core.auditchain import verify
+
+    result = verify(db.session.connection())
+    db.session.rollback()
+    if result["ok"]:
+        click.echo(f"audit trail intact: {result['events']} events, head {result['head']}")
+        return
+    broken = result["broken"]
+    click.echo(f"audit trail BROKEN at event id={broken['id']} seq={broken['seq']}: "
+               f"{broken['reason']} ({result['events']} events intact before it)", err=True)
+    raise SystemExit(1)
