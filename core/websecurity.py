@@ -130,14 +130,20 @@ def password_problems(password: str) -> list[str]:
     return problems
 
 
+def password_complexity_message(password: str) -> str | None:
+    problems = password_problems(password)
+    if not problems:
+        return None
+    return gettext("Password too weak: %(problems)s",
+                   problems="; ".join(gettext(p) for p in problems))
+
+
 def password_complexity(password: str) -> None:
     """FAB_PASSWORD_COMPLEXITY_VALIDATOR: FAB's forms (user add, reset, reset my password)."""
     from flask_appbuilder.exceptions import PasswordComplexityValidationError
-    problems = password_problems(password)
-    if problems:
-        raise PasswordComplexityValidationError(
-            gettext("Password too weak: %(problems)s",
-                    problems="; ".join(gettext(p) for p in problems)))
+    message = password_complexity_message(password)
+    if message:
+        raise PasswordComplexityValidationError(message)
 
 
 def secret_key_problems(secret: str) -> list[str]:

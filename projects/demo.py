@@ -13,7 +13,7 @@ from pathlib import Path
 from flask import current_app
 from sqlalchemy import func, insert, select, text
 
-from core.audit import current_actor, utcnow
+from core.audit import AuditEvent, current_actor, utcnow
 from core.extensions import db
 from plan.models import Department, PlanTask
 from projects import enums as s
@@ -146,9 +146,7 @@ def _audit_inserts(entity, rows):
                    new_value=json.dumps({k: str(v) for k, v in r.items() if v is not None},
                                         ensure_ascii=False, sort_keys=True), note="demo seed")
               for r in rows]
-    from core.auditchain import append
-    for i in range(0, len(events), 2000):
-        append(db.session.connection(), events[i:i + 2000])
+    _bulk(AuditEvent, events)
 
 
 CONTRACTORS = ["新疆某信息技术有限公司", "塔城地区某网络工程有限公司", "中国电信塔城分公司",
@@ -170,13 +168,13 @@ DEMO_USERS = [  # username, role, department code or name
 
 def seed_demo_users() -> list[str]:
     """One user per role with password = username (development only; refused in production)."""
-    from core.cli import create_user
+    from plan.services import add_user
 
     if current_app.config["PLANGUARD_ENV"] == "production":
         return ["demo users are not created in production"]
     lines = []
     for username, role, department in DEMO_USERS:
         if current_app.appbuilder.sm.find_user(username=username) is None:
-            create_user(username, username, role, department, check_password=False)
+            add_user(username, username, role, department, check_password=False)
             lines.append(f"demo user {username}/{username} ({role}, {department})")
     return lines
