@@ -187,6 +187,7 @@ def register_rules(app: Flask) -> None:
     from budgets.figures import cost_variance_percent
     from budgets.services import budget_change_errors, plan_mismatch
     from projects import demo, lifecycle
+    from projects.guard import disclosure
     from projects.guard import services as guard
     from projects.schedule import demo as schedule_demo
     from projects.schedule import services as schedule
@@ -198,7 +199,7 @@ def register_rules(app: Flask) -> None:
 
     register_setup_steps(app)
     guard.install()
-    lifecycle.add_after("submitted", guard.store_at_submission)
+    lifecycle.add_after("submitted", disclosure.store_at_submission)  # scoped message
     lifecycle.add_warning("submitted", plan_mismatch)  # the funding plan should equal the budget
     lifecycle.add_gate("approved", plan_mismatch)  # ... and must at approval
     lifecycle.add_gate("approved", guard.approval_gate)

@@ -11,6 +11,7 @@ from budgets.models import BudgetChange, Disbursement, Expenditure, FundingLine,
 from budgets.schemas import DecisionSchema, load
 from core.api import ServiceApi
 from core.security import current_user
+from projects.filters import FUNDING_LINE_CHOICES, PROJECT_CHOICES
 
 
 class FundingSourceApi(ServiceApi):
@@ -30,6 +31,7 @@ LINE_FIELDS = ["id", "project.id", "project.code", "project.name", "source.id", 
 
 
 class FundingLineApi(ServiceApi):
+    add_query_rel_fields = edit_query_rel_fields = PROJECT_CHOICES
     resource_name = "fundingline"
     datamodel = SQLAInterface(FundingLine)
     base_filters = [["id", VisibleProjectRows, None]]
@@ -78,6 +80,7 @@ PAYMENT_FIELDS = ["id", "funding_line.id", "funding_line.year", "date", "amount"
 
 
 class _PaymentApi(ServiceApi):
+    add_query_rel_fields = edit_query_rel_fields = FUNDING_LINE_CHOICES
     base_filters = [["id", VisibleLinePayments, None]]
     list_columns = show_columns = PAYMENT_FIELDS
     add_columns = edit_columns = ["funding_line", "date", "amount", "voucher_no", "note"]
@@ -107,6 +110,7 @@ class ExpenditureApi(_PaymentApi):
 
 
 class BudgetChangeApi(ServiceApi):
+    add_query_rel_fields = edit_query_rel_fields = PROJECT_CHOICES
     resource_name = "budgetchange"
     datamodel = SQLAInterface(BudgetChange)
     base_filters = [["id", VisibleProjectRows, None]]

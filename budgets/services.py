@@ -23,6 +23,7 @@ from sqlalchemy import func, inspect, select, update
 from core.audit import current_actor, set_audit_note, utcnow
 from core.errors import Conflict, NotAllowed, NotFound, ValidationFailed
 from core.extensions import db
+from core.locks import write_lock
 from core.security import OFFICE, has_role, is_department_scoped
 from budgets import schemas
 from budgets.models import BudgetChange, Disbursement, Expenditure, FundingLine, FundingSource
@@ -274,8 +275,9 @@ def budget_change_errors(project: Project) -> dict:
 # --- disbursements and expenditures -----------------------------------------------------
 
 def _locked_sums(line_id):
-    """(disbursed, spent) on a line, read with the line row locked (PostgreSQL) so that two
-    concurrent payments cannot both pass the cumulative checks."""
+    """(disbursed, spent) on a line, read with the line row locked (PostgreSQL) or the database's
+    write lock (SQLite) so that two concurrent payments cannot both pass the cumulative checks."""
+    write_lock()
     line = db.session.scalars(select(FundingLine).where(FundingLine.id == line_id)
                               .with_for_update(of=FundingLine)
                               .execution_options(populate_existing=True)).one()

@@ -16,6 +16,7 @@ from core.extensions import db
 from core.security import OFFICE, current_user, has_role
 from core.viewhelpers import ServiceCheckedView
 from core.web import refusable
+from projects.filters import VisibleProjects
 from projects.enums import APPROVED_OR_LATER
 
 LABELS = {
@@ -169,6 +170,7 @@ class FundingLineView(ModelView):
     list_columns = ["project", "source", "year", "amount", "note"]
     show_columns = list_columns
     search_columns = ["project", "source", "year", "amount"]
+    search_form_query_rel_fields = {"project": [["id", VisibleProjects, None]]}
     order_columns = ["year", "amount"]
     label_columns = LABELS
     base_order = ("id", "desc")
@@ -181,6 +183,7 @@ class _PaymentView(ModelView):
     list_columns = ["funding_line", "date", "amount", "voucher_no", "note", "created_by"]
     show_columns = list_columns + ["created_at"]
     search_columns = ["funding_line", "date", "amount", "voucher_no"]
+    search_form_query_rel_fields = {"funding_line": [["id", VisibleProjectRows, None]]}
     order_columns = ["date", "amount"]
     label_columns = LABELS
     base_order = ("date", "desc")
@@ -207,6 +210,7 @@ class BudgetChangeView(ModelView):
                     "requested_by", "requested_at", "decided_by"]
     show_columns = list_columns + ["line_changes", "decided_at", "decision_note"]
     search_columns = ["project", "status", "requested_by", "requested_at"]
+    search_form_query_rel_fields = {"project": [["id", VisibleProjects, None]]}
     label_columns = LABELS
     base_order = ("requested_at", "desc")
     list_title = show_title = _l("Change requests")

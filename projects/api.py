@@ -9,7 +9,7 @@ from core.schemas import localized
 from core.security import current_user
 from projects import lifecycle, reviews, services
 from projects.guard import services as guard
-from projects.filters import VisibleProjectChildren, VisibleProjects
+from projects.filters import PROJECT_CHOICES, VisibleProjectChildren, VisibleProjects
 from projects.models import Project, Review
 from projects.schemas import TransitionSchema
 
@@ -168,6 +168,7 @@ class ProjectApi(ServiceApi):
 
 
 class ReviewApi(ServiceApi):
+    add_query_rel_fields = edit_query_rel_fields = PROJECT_CHOICES
     resource_name = "review"
     datamodel = SQLAInterface(Review)
     base_filters = [["id", VisibleProjectChildren, None]]

@@ -57,3 +57,23 @@ class OwnDepartmentProjects(BaseFilter):
         if user is not None and is_department_scoped(user):
             return query.filter(Project.department_id == user.department_id)
         return query
+
+
+class OwnDepartmentChildren(BaseFilter):
+    """For a ProjectManager's form: rows (e.g. funding lines) of its own department's projects."""
+
+    name = "own department children"
+    arg_name = "own_department_children"
+
+    def apply(self, query, value):
+        user = current_user()
+        if user is not None and is_department_scoped(user):
+            return query.filter(self.model.project_id.in_(
+                select(Project.id).where(Project.department_id == user.department_id)))
+        return query
+
+
+# What an add or edit form (web or the API's _info) offers to choose: for a ProjectManager its
+# own department's projects only, never another department's proposals.
+PROJECT_CHOICES = {"project": [["id", OwnDepartmentProjects, None]]}
+FUNDING_LINE_CHOICES = {"funding_line": [["id", OwnDepartmentChildren, None]]}

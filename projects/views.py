@@ -19,6 +19,7 @@ from core.web import refusable
 from projects import importer, lifecycle, reviews
 from projects.enums import CATEGORIES, IN_REVIEW, PROTECTION_LEVELS, REVIEW_STAGES, STATUSES
 from projects.guard import services as guard
+from projects.guard.disclosure import visible_stored
 from projects.filters import OwnDepartmentOnly, VisibleProjectChildren, VisibleProjects
 from projects.models import Project, Review
 from projects.services import check_form_project, ensure_may_change, get_visible_project
@@ -133,13 +134,16 @@ class ProjectModelView(ExportableList, ServiceCheckedView, ModelView):
         user = current_user()
         deciding = project.status == IN_REVIEW and has_role(user, OFFICE)
         matches, hidden = guard.visible_matches(guard.check_project(project), user)
+        submitted = guard.latest_check(project.id, "submission")
         return self.render_template(
             self.show_template, pk=pk, title=self.show_title, widgets=widgets,
             related_views=self._related_views, project=project,
             steps=[st for st in lifecycle.steps_from(project, user) if not st.decision],
             deciding=deciding, stage=reviews.current_stage(project),
             final_stage=reviews.is_final_stage(project), matches=matches,
-            hidden_matches=hidden, submitted_check=guard.latest_check(project.id, "submission"),
+            hidden_matches=hidden, submitted_check=submitted,
+            submitted_matches=visible_stored(submitted.result if submitted else None, user),
+            review_matches={r.id: visible_stored(r.duplicate_check, user) for r in project.reviews},
             stage_labels=REVIEW_STAGES)
 
     @expose("/decide/<int:pk>", methods=["POST"])

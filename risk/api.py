@@ -8,6 +8,7 @@ from flask_appbuilder.security.decorators import permission_name
 from core.api import ServiceApi
 from core.errors import NotFound
 from core.security import current_user
+from projects.filters import PROJECT_CHOICES
 from projects.services import get_visible_project
 from risk import rating, services
 from risk.filters import VisibleRisks
@@ -19,6 +20,7 @@ RISK_FIELDS = ["id", "project.id", "project.code", "category", "title", "descrip
 
 
 class RiskApi(ServiceApi):
+    add_query_rel_fields = edit_query_rel_fields = PROJECT_CHOICES
     resource_name = "risk"
     datamodel = SQLAInterface(Risk)
     base_filters = [["id", VisibleRisks, None]]

@@ -3,14 +3,16 @@ from flask_appbuilder.models.sqla.interface import SQLAInterface
 
 from core.api import ServiceApi
 from core.security import current_user
-from projects.filters import VisibleProjectChildren
+from projects.filters import PROJECT_CHOICES, VisibleProjectChildren
 from projects.guard import services as guard
+from projects.guard.items import check_data_item_move
 from projects.guard.models import DataItem
 
 
 class DataItemApi(ServiceApi):
     """FAB's own writes; the pre_* hooks apply the guard's rules (DomainErrors map in
     core.api)."""
+    add_query_rel_fields = edit_query_rel_fields = PROJECT_CHOICES
 
     resource_name = "dataitem"
     datamodel = SQLAInterface(DataItem)
@@ -25,6 +27,7 @@ class DataItemApi(ServiceApi):
         guard.check_data_item(item, current_user())
 
     def pre_update(self, item):
+        check_data_item_move(item, current_user())
         guard.check_data_item(item, current_user())
 
     def pre_delete(self, item):

@@ -17,6 +17,7 @@ from projects import enums as s
 from projects import reviews
 from projects.filters import OwnDepartmentProjects, VisibleProjectChildren, VisibleProjects
 from projects.guard import services as guard
+from projects.guard.disclosure import visible_stored
 from projects.guard.models import DataItem, DuplicateCheck
 from projects.models import Project
 from projects.services import can_see, project_query
@@ -44,7 +45,9 @@ class ReviewQueueView(BaseView):
         now = guard.utcnow()
         rows = [{"project": p, "age": (now - p.submitted_at).days if p.submitted_at else None,
                  "stage": s.REVIEW_STAGES.get(reviews.current_stage(p)),
-                 "check": checks.get(p.id)} for p in waiting]
+                 "check": checks.get(p.id),
+                 "matches": visible_stored(checks[p.id].result if p.id in checks else None, user)}
+                for p in waiting]
         returns = [{"project": p, "review": next((r for r in reversed(p.reviews)
                                                   if r.decision == "return"), None)}
                    for p in returned]
@@ -135,6 +138,9 @@ class DataItemView(ServiceCheckedView, ModelView):
     list_title = show_title = _l("Information resources")
 
     def check(self, item, user, creating):
+        if not creating:
+            from projects.guard.items import check_data_item_move
+            check_data_item_move(item, user)
         guard.check_data_item(item, user)
 
     def check_delete(self, item, user):
@@ -147,7 +153,9 @@ class DataCatalogueView(ModelView):
     datamodel = SQLAInterface(DataItem)
     route_base = "/catalogue"
     base_permissions = ["can_list", "can_show"]
-    base_filters = [["shared", FilterEqual, True], ["direction", FilterEqual, "produces"]]
+    # other departments' drafts (and their data items) stay hidden from a ProjectManager
+    base_filters = [["shared", FilterEqual, True], ["direction", FilterEqual, "produces"],
+                    ["id", VisibleProjectChildren, None]]
     search_form_query_rel_fields = {"project": [["id", VisibleProjects, None]]}
     list_columns = ["name", "owner_department", "project", "direction"]
     show_columns = ["name", "owner_department", "project", "direction", "shared", "description"]

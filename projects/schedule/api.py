@@ -8,7 +8,7 @@ from flask_appbuilder.security.decorators import permission_name
 
 from core.api import ServiceApi
 from core.security import current_user
-from projects.filters import VisibleProjectChildren
+from projects.filters import PROJECT_CHOICES, VisibleProjectChildren
 from projects.schedule import evidence, findings, services
 from projects.schedule.models import AuditFinding, Milestone
 
@@ -62,6 +62,7 @@ _UPLOAD_DOC = """Attach an evidence file (pdf, office document or image)
 
 
 class MilestoneApi(_EvidenceApi):
+    add_query_rel_fields = edit_query_rel_fields = PROJECT_CHOICES
     resource_name = "milestone"
     datamodel = SQLAInterface(Milestone)
     list_columns = show_columns = MILESTONE_FIELDS
@@ -93,6 +94,7 @@ class MilestoneApi(_EvidenceApi):
 
 
 class AuditFindingApi(_EvidenceApi):
+    add_query_rel_fields = edit_query_rel_fields = PROJECT_CHOICES
     resource_name = "auditfinding"
     datamodel = SQLAInterface(AuditFinding)
     list_columns = show_columns = FINDING_FIELDS
