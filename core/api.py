@@ -17,6 +17,7 @@ from flask_appbuilder import ModelRestApi
 from core.errors import DomainError, NotFound
 from core.extensions import db
 from core.security import current_user
+from core.uow import transaction
 
 
 class ServiceApi(ModelRestApi):
@@ -49,8 +50,8 @@ class ServiceApi(ModelRestApi):
         """Run action() -> item, or (item, extra answer keys), and commit; answer with
         answer(item) when given, else the item (and its id), or {"message": "OK"} for None."""
         try:
-            outcome = action()
-            db.session.commit()
+            with transaction():
+                outcome = action()
         except DomainError as exc:
             return self.domain_error(exc)
         item, extra = outcome if isinstance(outcome, tuple) else (outcome, {})

@@ -1,9 +1,8 @@
 """Web views: project list/detail with lifecycle buttons and exports, reviews, import."""
 import os
-import secrets
 from pathlib import Path
 
-from flask import abort, current_app, flash, g, redirect, request, url_for
+from flask import abort, flash, g, redirect, request, url_for
 from flask_appbuilder import BaseView, ModelView, expose, has_access
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import permission_name
@@ -11,10 +10,12 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, SelectField
 
+from core import imports
 from core.export import send_xlsx
 from core.extensions import db
 from core.security import OFFICE, current_user, has_role
 from core.viewhelpers import ExportableList, ServiceCheckedView
+from core.uow import transaction
 from core.web import refusable
 from projects import importer, lifecycle, reviews
 from projects.enums import CATEGORIES, IN_REVIEW, PROTECTION_LEVELS, REVIEW_STAGES, STATUSES
@@ -210,15 +211,11 @@ class ProjectImportView(BaseView):
     route_base = "/projects/import"
     default_view = "upload"
 
-    def _staging_dir(self) -> Path:
-        path = Path(current_app.config["UPLOAD_DIR"]) / "imports"
-        path.mkdir(parents=True, exist_ok=True)
-        return path
-
     @expose("/", methods=["GET", "POST"])
     @has_access
     @permission_name("import")
     def upload(self):
+        """A dry run: every row is checked inside a savepoint that is always rolled back."""
         if request.method == "GET":
             return self.render_template("project_import.html", stage="upload")
         file = request.files.get("file")
@@ -226,18 +223,15 @@ class ProjectImportView(BaseView):
         if not file or suffix not in importer.SUFFIXES:
             flash(_("Choose an .xlsx or .json file."), "danger")
             return self.render_template("project_import.html", stage="upload"), 400
-        token = secrets.token_hex(16)
-        staged = self._staging_dir() / f"{token}{suffix}"
-        file.save(staged)
+        token, path = imports.stage(file, suffix)
         try:
-            rows = importer.read_rows(staged)
-            importer.check_rows(rows, current_user())
+            with transaction():
+                rows = importer.read_rows(path)
+                importer.check_rows(rows, current_user())
         except importer.ImportFailed as exc:
-            staged.unlink(missing_ok=True)
-            db.session.rollback()
+            path.unlink(missing_ok=True)
             return self.render_template("project_import.html", stage="errors",
                                         errors=exc.row_errors, message=exc.message), 422
-        db.session.rollback()
         return self.render_template("project_import.html", stage="confirm", rows=rows,
                                     token=token, suffix=suffix)
 
@@ -248,19 +242,18 @@ class ProjectImportView(BaseView):
         token, suffix = request.form.get("token", ""), request.form.get("suffix", "")
         if not token.isalnum() or suffix not in importer.SUFFIXES:
             abort(400)
-        staged = self._staging_dir() / f"{token}{suffix}"
-        if not staged.exists():
+        path = imports.staged(token, suffix)
+        if path is None:
             flash(_("The uploaded file has expired; upload it again."), "danger")
             return redirect(url_for(".upload"))
         try:
-            created = importer.import_file(staged, current_user())
-            db.session.commit()
+            with transaction():
+                created = importer.import_file(path, current_user())
         except importer.ImportFailed as exc:
-            db.session.rollback()
             return self.render_template("project_import.html", stage="errors",
                                         errors=exc.row_errors, message=exc.message), 422
         finally:
-            os.remove(staged)
+            os.remove(path)
         flash(_("%(n)d projects imported.", n=len(created)), "success")
         return redirect(url_for("ProjectModelView.list"))
 
