@@ -10,7 +10,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, SelectField
 
-from core import imports
+from core import imports, scoping
+from core.scoping import Scoped
 from core.export import send_xlsx
 from core.extensions import db
 from core.security import OFFICE, current_user, has_role
@@ -20,9 +21,9 @@ from core.web import refusable
 from projects import importer, lifecycle, reviews
 from projects.enums import CATEGORIES, IN_REVIEW, PROTECTION_LEVELS, REVIEW_STAGES, STATUSES
 from projects.guard import services as guard
-from projects.filters import OwnDepartmentOnly, VisibleProjectChildren, VisibleProjects
+from projects.filters import OwnDepartmentOnly
 from projects.models import Project, Review
-from projects.services import check_form_project, ensure_may_change, get_visible_project
+from projects.services import check_form_project, ensure_may_change
 
 PROJECT_LABELS = {
     "code": _l("Code"), "name": _l("Name"), "department": _l("Department"),
@@ -50,10 +51,9 @@ def _choices(mapping):
     return [(k, str(v)) for k, v in mapping.items()]
 
 
-class ProjectModelView(ExportableList, ServiceCheckedView, ModelView):
+class ProjectModelView(Scoped, ExportableList, ServiceCheckedView, ModelView):
     datamodel = SQLAInterface(Project)
     route_base = "/projects"
-    base_filters = [["id", VisibleProjects, None]]
     base_order = ("code", "asc")
     list_columns = ["code", "name", "department.name", "primary_task.code", "category_label",
                     "budget_total", "status_label", "start_date", "end_date"]
@@ -79,7 +79,6 @@ class ProjectModelView(ExportableList, ServiceCheckedView, ModelView):
     }
     add_form_query_rel_fields = edit_form_query_rel_fields = {
         "department": [["id", OwnDepartmentOnly, None]],
-        "reuses": [["id", VisibleProjects, None]],
     }
     add_form_extra_fields = edit_form_extra_fields = {
         "listed_in_plan": BooleanField(_l("Listed in the plan"), default=False),
@@ -172,7 +171,7 @@ class ProjectModelView(ExportableList, ServiceCheckedView, ModelView):
 
         def run():
             nonlocal project
-            project = get_visible_project(pk, user)
+            project = scoping.get(Project, pk, user)
             return action(project, user)
         return refusable(run, lambda: done_message % {"status": project.status_label()},
                          url_for(".show", pk=pk))
@@ -187,11 +186,9 @@ def export_row(project: Project) -> list:
             project.start_date, project.end_date, project.capabilities, project.description]
 
 
-class ReviewView(ModelView):
+class ReviewView(Scoped, ModelView):
     datamodel = SQLAInterface(Review)
     base_permissions = ["can_list", "can_show"]
-    base_filters = [["id", VisibleProjectChildren, None]]
-    search_form_query_rel_fields = {"project": [["id", VisibleProjects, None]]}
     list_columns = ["project", "stage_label", "decision_label", "reviewer", "decided_at",
                     "comments"]
     show_columns = ["project", "stage_label", "decision_label", "reviewer", "decided_at",
