@@ -6,12 +6,12 @@ from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import permission_name
 
 from budgets import figures, services
-from budgets.filters import VisibleLinePayments, VisibleProjectRows
 from budgets.models import BudgetChange, Disbursement, Expenditure, FundingLine, FundingSource
 from budgets.schemas import DecisionSchema, load
+from core import scoping
 from core.api import ServiceApi
 from core.security import current_user
-from projects.filters import FUNDING_LINE_CHOICES, PROJECT_CHOICES
+from projects.models import Project
 
 
 class FundingSourceApi(ServiceApi):
@@ -31,10 +31,8 @@ LINE_FIELDS = ["id", "project.id", "project.code", "project.name", "source.id", 
 
 
 class FundingLineApi(ServiceApi):
-    add_query_rel_fields = edit_query_rel_fields = PROJECT_CHOICES
     resource_name = "fundingline"
     datamodel = SQLAInterface(FundingLine)
-    base_filters = [["id", VisibleProjectRows, None]]
     list_columns = show_columns = LINE_FIELDS
     add_columns = edit_columns = ["project", "source", "year", "amount", "note"]
     search_columns = ["project", "source", "year", "amount"]
@@ -68,7 +66,7 @@ class FundingLineApi(ServiceApi):
               $ref: '#/components/responses/404'
         """
         def answer():
-            project = services.visible_project(project_id, current_user())
+            project = scoping.get(Project, project_id, current_user())
             result = {k: (str(v) if v is not None and not isinstance(v, (bool, int, str)) else v)
                       for k, v in figures.project_figures(project).items()}
             return self.response(200, result=result)
@@ -80,8 +78,6 @@ PAYMENT_FIELDS = ["id", "funding_line.id", "funding_line.year", "date", "amount"
 
 
 class _PaymentApi(ServiceApi):
-    add_query_rel_fields = edit_query_rel_fields = FUNDING_LINE_CHOICES
-    base_filters = [["id", VisibleLinePayments, None]]
     list_columns = show_columns = PAYMENT_FIELDS
     add_columns = edit_columns = ["funding_line", "date", "amount", "voucher_no", "note"]
     search_columns = ["funding_line", "date", "amount", "voucher_no"]
@@ -110,10 +106,8 @@ class ExpenditureApi(_PaymentApi):
 
 
 class BudgetChangeApi(ServiceApi):
-    add_query_rel_fields = edit_query_rel_fields = PROJECT_CHOICES
     resource_name = "budgetchange"
     datamodel = SQLAInterface(BudgetChange)
-    base_filters = [["id", VisibleProjectRows, None]]
     include_route_methods = {"get", "get_list", "info", "post", "decide"}
     list_columns = show_columns = ["id", "project.id", "project.code", "reason",
                                    "old_budget_total", "new_budget_total", "line_changes",

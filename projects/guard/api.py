@@ -3,7 +3,6 @@ from flask_appbuilder.models.sqla.interface import SQLAInterface
 
 from core.api import ServiceApi
 from core.security import current_user
-from projects.filters import PROJECT_CHOICES, VisibleProjectChildren
 from projects.guard import services as guard
 from projects.guard.items import check_data_item_move
 from projects.guard.models import DataItem
@@ -12,11 +11,9 @@ from projects.guard.models import DataItem
 class DataItemApi(ServiceApi):
     """FAB's own writes; the pre_* hooks apply the guard's rules (DomainErrors map in
     core.api)."""
-    add_query_rel_fields = edit_query_rel_fields = PROJECT_CHOICES
 
     resource_name = "dataitem"
     datamodel = SQLAInterface(DataItem)
-    base_filters = [["id", VisibleProjectChildren, None]]
     list_columns = show_columns = ["id", "project.id", "project.code", "name", "direction",
                                    "owner_department.name", "shared", "description"]
     add_columns = edit_columns = ["project", "name", "direction", "owner_department", "shared",

@@ -11,13 +11,15 @@ from markupsafe import Markup, escape
 from sqlalchemy import select
 
 from core.extensions import db
+from core.scoping import Scoped, Visible
 from core.security import current_user, is_department_scoped
 from core.viewhelpers import ServiceCheckedView
 from projects import enums as s
 from projects import reviews
-from projects.filters import OwnDepartmentProjects, VisibleProjectChildren, VisibleProjects
+from projects.filters import OwnDepartmentProjects
 from projects.guard import services as guard
 from projects.guard.disclosure import visible_stored
+from projects.guard.items import check_data_item_move
 from projects.guard.models import DataItem, DuplicateCheck
 from projects.models import Project
 from projects.services import can_see, project_query
@@ -120,13 +122,11 @@ DATA_LABELS = {"project": _l("Project"), "name": _l("Information resource"),
                "shared": _l("Shared"), "description": _l("Description")}
 
 
-class DataItemView(ServiceCheckedView, ModelView):
+class DataItemView(Scoped, ServiceCheckedView, ModelView):
     """Information resources per project (信息资源目录); the owning department edits its own."""
 
     datamodel = SQLAInterface(DataItem)
     route_base = "/dataitems"
-    base_filters = [["id", VisibleProjectChildren, None]]
-    search_form_query_rel_fields = {"project": [["id", VisibleProjects, None]]}
     add_form_query_rel_fields = edit_form_query_rel_fields = {
         "project": [["id", OwnDepartmentProjects, None]]}
     list_columns = ["name", "project", "direction", "owner_department", "shared"]
@@ -139,7 +139,6 @@ class DataItemView(ServiceCheckedView, ModelView):
 
     def check(self, item, user, creating):
         if not creating:
-            from projects.guard.items import check_data_item_move
             check_data_item_move(item, user)
         guard.check_data_item(item, user)
 
@@ -148,15 +147,16 @@ class DataItemView(ServiceCheckedView, ModelView):
 
 
 class DataCatalogueView(ModelView):
-    """The catalogue of shared information resources, all departments (read only)."""
+    """The catalogue of shared information resources, all departments (read only): a shared
+    resource is there for every department once its project is visible to them (approved on);
+    another department's draft, and what it plans to produce, stays hidden (issue 11)."""
 
     datamodel = SQLAInterface(DataItem)
     route_base = "/catalogue"
     base_permissions = ["can_list", "can_show"]
-    # other departments' drafts (and their data items) stay hidden from a ProjectManager
     base_filters = [["shared", FilterEqual, True], ["direction", FilterEqual, "produces"],
-                    ["id", VisibleProjectChildren, None]]
-    search_form_query_rel_fields = {"project": [["id", VisibleProjects, None]]}
+                    ["id", Visible, None]]
+    search_form_query_rel_fields = {"project": [["id", Visible, None]]}
     list_columns = ["name", "owner_department", "project", "direction"]
     show_columns = ["name", "owner_department", "project", "direction", "shared", "description"]
     search_columns = ["name", "owner_department", "project"]

@@ -8,7 +8,6 @@ from flask_appbuilder.security.decorators import permission_name
 
 from core.api import ServiceApi
 from core.security import current_user
-from projects.filters import PROJECT_CHOICES, VisibleProjectChildren
 from projects.schedule import evidence, findings, services
 from projects.schedule.models import AuditFinding, Milestone
 
@@ -23,7 +22,6 @@ FINDING_FIELDS = ["id", "project.id", "project.code", "severity", "description",
 class _EvidenceApi(ServiceApi):
     """Milestones and findings: scoped reads, service writes, evidence uploads."""
 
-    base_filters = [["id", VisibleProjectChildren, None]]
     include_route_methods = {"get", "get_list", "info", "post", "put", "evidence"}
 
     def _upload(self, pk):
@@ -62,7 +60,6 @@ _UPLOAD_DOC = """Attach an evidence file (pdf, office document or image)
 
 
 class MilestoneApi(_EvidenceApi):
-    add_query_rel_fields = edit_query_rel_fields = PROJECT_CHOICES
     resource_name = "milestone"
     datamodel = SQLAInterface(Milestone)
     list_columns = show_columns = MILESTONE_FIELDS
@@ -78,7 +75,6 @@ class MilestoneApi(_EvidenceApi):
 
     create = staticmethod(services.create_milestone)
     change = staticmethod(services.update_milestone)
-    lookup = staticmethod(services.get_visible_milestone)
 
     @staticmethod
     def may_upload(milestone, user):
@@ -94,7 +90,6 @@ class MilestoneApi(_EvidenceApi):
 
 
 class AuditFindingApi(_EvidenceApi):
-    add_query_rel_fields = edit_query_rel_fields = PROJECT_CHOICES
     resource_name = "auditfinding"
     datamodel = SQLAInterface(AuditFinding)
     list_columns = show_columns = FINDING_FIELDS
@@ -108,7 +103,6 @@ class AuditFindingApi(_EvidenceApi):
 
     create = staticmethod(findings.raise_finding)
     change = staticmethod(findings.update_finding)
-    lookup = staticmethod(findings.get_visible_finding)
 
     @staticmethod
     def may_upload(finding, user):
