@@ -5,7 +5,7 @@ from flask import Flask
 from sqlalchemy.orm import Session
 
 import config as config_module
-from core import audit, registry, websecurity
+from core import audit, inputlimits, registry, websecurity
 from core.extensions import db, migrate, new_appbuilder
 
 
@@ -29,6 +29,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "migrations"))
     audit.install(Session)
     websecurity.install(app)
+    inputlimits.install(app, Session)
     registry.install(app)
     register_scopes(app)
     with app.app_context():
@@ -281,7 +282,7 @@ def register_setup_steps(app: Flask) -> None:
 
 
 def register_cli(app: Flask) -> None:
-    from core.cli import audit_cli, setup_command
+    from core.cli import audit_cli, backup_command, setup_command
     from plan.cli import plan_cli, users_cli
     from budgets.cli import budgets_cli
     from projects.cli import demo_cli, projects_cli
@@ -289,14 +290,26 @@ def register_cli(app: Flask) -> None:
     from risk.cli import risk_cli
 
     app.cli.add_command(setup_command)
+    app.cli.add_command(backup_command)
     for group in (users_cli, audit_cli, plan_cli, projects_cli, demo_cli, budgets_cli, risk_cli,
                   reports_cli):
         app.cli.add_command(group)
 
 
 def register_error_pages(app: Flask) -> None:
+    from flask_babel import gettext
+    from sqlalchemy.orm.exc import StaleDataError
+
     from core.errors import DomainError
 
     @app.errorhandler(DomainError)
     def domain_error(exc):
         return exc.as_dict(), exc.status
+
+    @app.errorhandler(StaleDataError)
+    def stale_row(exc):
+        """Two writers flushed one versioned row at once: the second changes nothing."""
+        from core.extensions import db
+        db.session.rollback()
+        return {"message": gettext("Somebody saved this record at the same moment: reload it "
+                                   "and try again.")}, 409

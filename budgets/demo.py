@@ -11,10 +11,11 @@ from sqlalchemy import insert, select, update
 
 from budgets.models import BudgetChange, Disbursement, Expenditure, FundingLine, FundingSource
 from core import clock
-from core.audit import AuditEvent, utcnow
+from core.audit import utcnow
+from core.auditchain import append_events
 from core.extensions import db
 from projects import enums as s
-from projects.demo import _audit_inserts, _bulk
+from projects.demo import _audit_inserts
 from projects.models import Project
 
 CENT = Decimal("0.01")
@@ -133,8 +134,8 @@ def seed_funding(project_rows, rng) -> None:
     _insert_returning_ids(Disbursement, disbursements)
     _insert_returning_ids(Expenditure, expenditures)
     _insert_returning_ids(BudgetChange, changes)
-    if budget_updates:
-        db.session.execute(update(Project), budget_updates)
+    if budget_updates:  # fresh demo rows: version 1 (Project is versioned, core.versioning)
+        db.session.execute(update(Project), [{"version": 1, **row} for row in budget_updates])
     for entity, rows in (("funding_line", lines), ("disbursement", disbursements),
                          ("expenditure", expenditures), ("budget_change", changes)):
         _audit_inserts(entity, rows)
@@ -173,4 +174,4 @@ def _audit_rebaselines(changes):
                    new_value=format(c["new_budget_total"], "f"),
                    note=f"Re-baseline (change request #{c['id']}): {c['reason']}")
               for c in changes if c["status"] == "approved"]
-    _bulk(AuditEvent, events)
+    append_events(events)

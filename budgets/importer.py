@@ -8,7 +8,6 @@ import datetime as dt
 import io
 from pathlib import Path
 
-import openpyxl
 import xlsxwriter
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -17,6 +16,7 @@ from budgets.models import FundingSource
 from budgets.services import add_funding_line
 from core.extensions import db
 from core.imports import ImportFailed, all_or_none  # noqa: F401 (ImportFailed: callers)
+from core.inputlimits import open_xlsx
 
 COLUMNS = ("project", "source", "year", "amount", "note")
 
@@ -26,7 +26,7 @@ def read_rows(path) -> list[tuple[int, dict]]:
     if Path(path).suffix.lower() != ".xlsx":
         raise ImportFailed(_("Choose an .xlsx file."), [])
     try:
-        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        workbook = open_xlsx(path)
     except (OSError, ValueError, KeyError) as exc:
         raise ImportFailed(_("The file cannot be read: %(error)s", error=exc), []) from exc
     try:

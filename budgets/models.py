@@ -13,6 +13,7 @@ from sqlalchemy import (JSON, Boolean, Date, DateTime, ForeignKey, Integer, Nume
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.audit import Audited, utcnow
+from core.versioning import Versioned
 from projects.models import Project
 
 CHANGE_STATUSES = {"pending": _l("Pending"), "approved": _l("Approved"),
@@ -38,7 +39,7 @@ class FundingSource(Audited, Model):
         return self.name
 
 
-class FundingLine(Audited, Model):
+class FundingLine(Versioned, Audited, Model):
     """One line of a project's funding plan (资金计划): source x budget year, planned amount."""
 
     __tablename__ = "funding_line"

@@ -19,11 +19,22 @@ from core.extensions import db
 from core.scoping import Scoped
 from core.security import current_user
 from core.uow import transaction
+from core.versioning import StaleVersion, Versioned, ensure_current
 
 
 class ServiceApi(Scoped, ModelRestApi):
     allow_browser_login = True
     create = change = remove = lookup = None
+
+    def _init_properties(self):
+        """A versioned record shows its `version`: a PUT that sends it back (or `If-Match`) is
+        refused with 409 and the current values when somebody saved in between."""
+        super()._init_properties()
+        if issubclass(self.datamodel.obj, Versioned):
+            for attr in ("show_columns", "list_columns"):
+                columns = list(getattr(self, attr) or [])
+                if columns and "version" not in columns:
+                    setattr(self, attr, columns + ["version"])
 
     # --- plumbing every endpoint uses ------------------------------------------------------
 
@@ -82,10 +93,33 @@ class ServiceApi(Scoped, ModelRestApi):
             return self.not_an_object()
         return self.write(201, lambda: self.create(body, current_user()))
 
+    def stale(self, pk, expected):
+        """A 409 response when the client's version of the record is not the stored one."""
+        if expected is None:
+            return None
+        item = self.datamodel.get(pk, self._base_filters)
+        if item is None:
+            return None  # the write answers 404
+        try:
+            ensure_current(item, expected)
+        except StaleVersion as exc:
+            db.session.rollback()
+            return self.response(409, **exc.as_dict(), changed=exc.changed,
+                                 current=self.show_model_schema.dump(item))
+        except DomainError as exc:
+            return self.domain_error(exc)
+        return None
+
     def put_headless(self, pk):
+        body = self.json_body()
+        expected = request.headers.get("If-Match")
+        if body is not None and "version" in body:
+            expected = body.pop("version")  # the request's cached JSON: FAB's own PUT too
+        refusal = self.stale(pk, expected)
+        if refusal is not None:
+            return refusal
         if self.change is None:
             return self.guarded(lambda: super(ServiceApi, self).put_headless(pk))
-        body = self.json_body()
         if body is None:
             return self.not_an_object()
         return self.write(200, lambda: self.change(self.visible_item(pk), body, current_user()))

@@ -60,6 +60,8 @@ class AuditEvent(Model):
     seq: Mapped[int | None] = mapped_column(BigInteger, unique=True)
     prev_hash: Mapped[str | None] = mapped_column(String(64))
     hash: Mapped[str | None] = mapped_column(String(64))
+    # the version a versioned record reached with this change (core.versioning)
+    entity_version: Mapped[int | None] = mapped_column(Integer)
 
     def __repr__(self):
         return f"{self.entity}#{self.entity_id} {self.action} {self.field or ''}"
@@ -175,6 +177,25 @@ def _changes(session, obj):
             yield attr.key, old_text, new_text
 
 
+def _is_versioned(obj) -> bool:
+    from core.versioning import Versioned
+    return isinstance(obj, Versioned)
+
+
+def _version_step(obj):
+    """The version a versioned row reaches in this flush when the flush will UPDATE it (a
+    column or a many-to-one changed): SQLAlchemy bumps it inside the flush, after this hook."""
+    if not _is_versioned(obj) or obj.version is None:
+        return None
+    state = inspect(obj)
+    mapper = state.mapper
+    touched = any(state.attrs[a.key].history.has_changes() for a in mapper.column_attrs
+                  if a.key != "version") or any(
+        state.attrs[r.key].history.has_changes() for r in mapper.relationships
+        if r.direction.name == "MANYTOONE")
+    return obj.version + 1 if touched else None
+
+
 def _collect(session: Session) -> None:
     """before_flush: remember updates and deletes while their old values are known."""
     pending = session.info.setdefault("audit_pending", [])
@@ -182,16 +203,17 @@ def _collect(session: Session) -> None:
         if isinstance(obj, AuditEvent):
             raise PermissionError("the audit trail is append-only")
         if _audited(obj) and session.is_modified(obj):
+            version = _version_step(obj)
             for field, old, new in _changes(session, obj):
-                pending.append(("update", obj, field, old, new))
+                pending.append(("update", obj, field, old, new, version))
     for obj in session.deleted:
         if isinstance(obj, AuditEvent):
             raise PermissionError("the audit trail is append-only")
         if _audited(obj):
-            pending.append(("delete", obj, None, _snapshot(obj), None))
+            pending.append(("delete", obj, None, _snapshot(obj), None, None))
     for obj in session.new:
         if _audited(obj):
-            pending.append(("insert", obj, None, None, None))
+            pending.append(("insert", obj, None, None, None, None))
 
 
 def _write(session: Session, flush_context) -> None:
@@ -201,13 +223,15 @@ def _write(session: Session, flush_context) -> None:
         return
     at, actor, note = utcnow(), current_actor(), session.info.get("audit_note")
     rows = []
-    for action, obj, field, old, new in pending:
+    for action, obj, field, old, new, version in pending:
         if action == "insert":
             new = _snapshot(obj)
+            version = getattr(obj, "version", None) if _is_versioned(obj) else None
         key = inspect(obj).mapper.primary_key_from_instance(obj)
         rows.append(dict(at=at, actor=actor, action=action, entity=obj.__tablename__,
                          entity_id=key[0] if len(key) == 1 else None,
-                         field=field, old_value=old, new_value=new, note=note))
+                         field=field, old_value=old, new_value=new, note=note,
+                         entity_version=version))
     from core.auditchain import append
     append(session.connection(), rows)
 

@@ -42,6 +42,8 @@ def _canonical(value):
 def event_hash(prev_hash: str, row: dict) -> str:
     """SHA-256 of the event's content fields and the previous event's hash, as canonical JSON."""
     content = [prev_hash] + [_canonical(row.get(key)) for key in CONTENT]
+    if row.get("entity_version") is not None:  # added later: older events hash without it
+        content.append(row["entity_version"])
     data = json.dumps(content, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(data.encode("utf-8")).hexdigest()
 
@@ -63,12 +65,21 @@ def append(connection, rows: list[dict]) -> None:
     chained = []
     for row in rows:
         seq += 1
-        row = {**{key: None for key in CONTENT}, **row, "seq": seq, "prev_hash": prev}
+        row = {**{key: None for key in CONTENT}, "entity_version": None, **row, "seq": seq,
+               "prev_hash": prev}
         row["hash"] = prev = event_hash(prev, row)
         chained.append(row)
     connection.execute(AuditEvent.__table__.insert(), chained)
     connection.execute(text("UPDATE audit_chain_head SET seq = :seq, hash = :hash WHERE id = 1"),
                        {"seq": seq, "hash": prev})
+
+
+def append_events(rows: list[dict], session=None, chunk: int = 2000) -> None:
+    """Bulk events (demo data, seeding) at the end of the chain, on the session's connection."""
+    from core.extensions import db
+    connection = (session or db.session).connection()
+    for i in range(0, len(rows), chunk):
+        append(connection, rows[i:i + chunk])
 
 
 def verify(connection, chunk: int = 5000) -> dict:

@@ -34,6 +34,8 @@ def all_or_none(rows, add, keep=True, before=None, empty=None) -> list:
     every error. `before()` runs first inside the savepoint (e.g. missing departments)."""
     if not rows:
         raise ImportFailed(empty or _("The file holds no rows."), [])
+    from core.inputlimits import check_row_count
+    check_row_count(rows)  # IMPORT_MAX_ROWS
     nested = db.session.begin_nested()
     created, errors = [], []
     try:

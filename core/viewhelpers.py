@@ -36,7 +36,29 @@ class ServiceCheckedView:
         self._guarded(self.check, item, current_user(), True)
 
     def pre_update(self, item):
+        from flask import request
+
+        from core.versioning import ensure_current
+        self._guarded(ensure_current, item, request.form.get("expected_version"))
         self._guarded(self.check, item, current_user(), False)
+
+    def _init_forms(self):
+        """A versioned record's edit form carries the version it was opened at (hidden)."""
+        from wtforms import HiddenField
+
+        from core.versioning import Versioned
+        if issubclass(self.datamodel.obj, Versioned):
+            self.edit_form_extra_fields = {**(self.edit_form_extra_fields or {}),
+                                           "expected_version": HiddenField()}
+            if "expected_version" not in self.edit_columns:
+                self.edit_columns = list(self.edit_columns) + ["expected_version"]
+        super()._init_forms()
+
+    def prefill_form(self, form, pk):
+        super().prefill_form(form, pk)
+        if hasattr(form, "expected_version"):
+            item = self.datamodel.get(pk)
+            form.expected_version.data = item.version if item is not None else ""
 
     def pre_delete(self, item):
         self._guarded(self.check_delete, item, current_user())

@@ -13,7 +13,8 @@ from pathlib import Path
 from flask import current_app
 from sqlalchemy import func, insert, select, text
 
-from core.audit import AuditEvent, current_actor, utcnow
+from core.audit import current_actor, utcnow
+from core.auditchain import append_events
 from core.extensions import db
 from plan.models import Department, PlanTask
 from projects import enums as s
@@ -146,7 +147,7 @@ def _audit_inserts(entity, rows):
                    new_value=json.dumps({k: str(v) for k, v in r.items() if v is not None},
                                         ensure_ascii=False, sort_keys=True), note="demo seed")
               for r in rows]
-    _bulk(AuditEvent, events)
+    append_events(events)
 
 
 CONTRACTORS = ["新疆某信息技术有限公司", "塔城地区某网络工程有限公司", "中国电信塔城分公司",

@@ -8,13 +8,13 @@ import io
 import json
 from pathlib import Path
 
-import openpyxl
 import xlsxwriter
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from core.extensions import db
 from core.imports import ImportFailed, all_or_none  # noqa: F401 (ImportFailed: callers)
+from core.inputlimits import load_json_file, open_xlsx
 from plan.models import Department, PlanTask
 from plan.services import find_department
 from projects.enums import CATEGORIES
@@ -38,7 +38,7 @@ def read_rows(path) -> list[tuple[int, dict]]:
 
 
 def _json_rows(path):
-    data = json.loads(path.read_text(encoding="utf-8-sig"))
+    data = load_json_file(path)
     if isinstance(data, dict) and isinstance(data.get("projects"), list):
         data = data["projects"]
     if not isinstance(data, list):
@@ -47,7 +47,7 @@ def _json_rows(path):
 
 
 def _xlsx_rows(path):
-    workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    workbook = open_xlsx(path)
     try:
         sheet = workbook.worksheets[0]
         rows = sheet.iter_rows(values_only=True)

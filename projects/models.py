@@ -8,6 +8,7 @@ from sqlalchemy import (JSON, Boolean, Column, Date, DateTime, ForeignKey, Integ
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.audit import Audited, utcnow
+from core.versioning import Versioned
 from plan.models import Department, PlanTask
 from projects.enums import CATEGORIES, DECISIONS, REVIEW_STAGES, STATUSES
 
@@ -26,7 +27,7 @@ project_reuse = Table(
 )
 
 
-class Project(Audited, Model):
+class Project(Versioned, Audited, Model):
     __tablename__ = "project"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     code: Mapped[str] = mapped_column(String(40), unique=True, nullable=False)

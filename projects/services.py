@@ -12,7 +12,7 @@ from marshmallow import ValidationError
 from sqlalchemy import select
 
 from core import scoping
-from core.errors import NotAllowed, ValidationFailed
+from core.errors import Conflict, NotAllowed, ValidationFailed
 from core.extensions import db
 from core.security import ADMIN, OFFICE, has_role, is_department_scoped
 from plan.models import Department, PlanTask
@@ -224,8 +224,19 @@ def check_form_project(project: Project, user, creating: bool) -> None:
         _checked(project, {})
 
 
+def ensure_deletable(project: Project) -> None:
+    """A draft whose information resources are registered in the catalogue is not deleted with
+    them silently: they are removed (or moved) first."""
+    items = list(getattr(project, "data_items", None) or [])
+    if items:
+        raise Conflict(_("The project still has %(n)d information resources in the catalogue: "
+                         "remove or move them first.", n=len(items)),
+                       {"data_items": [item.name for item in items]})
+
+
 def delete_project(project: Project, user=None) -> None:
     ensure_may_change(user, project, deleting=True)
+    ensure_deletable(project)
     db.session.delete(project)
     db.session.flush()
 

@@ -24,7 +24,7 @@ from projects.guard import services as guard
 from projects.guard.disclosure import visible_stored
 from projects.filters import OwnDepartmentOnly
 from projects.models import Project, Review
-from projects.services import check_form_project, ensure_may_change
+from projects.services import check_form_project, ensure_deletable, ensure_may_change
 
 PROJECT_LABELS = {
     "code": _l("Code"), "name": _l("Name"), "department": _l("Department"),
@@ -116,6 +116,7 @@ class ProjectModelView(Scoped, ExportableList, ServiceCheckedView, ModelView):
 
     def check_delete(self, item, user):
         ensure_may_change(user, item, deleting=True)
+        ensure_deletable(item)
 
     def post_add(self, item):
         g.added_project_id = item.id

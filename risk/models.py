@@ -6,11 +6,12 @@ from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, Integer, String,
 from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
 from core.audit import Audited, utcnow
+from core.versioning import Versioned
 from projects.models import Project
 from risk.enums import CATEGORIES, CAUSES, RATING_KINDS, STATUSES, WINDOWS
 
 
-class Risk(Audited, Model):
+class Risk(Versioned, Audited, Model):
     """A risk to a project: what may happen, how likely (1-5), how bad (1-5), who owns it and
     what is done about it. `cause` is set on risks PlanGuard raised itself; at most one such
     risk per project and cause is open at a time (a partial unique index)."""

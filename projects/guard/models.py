@@ -6,13 +6,14 @@ from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Integer, Stri
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.audit import Audited, utcnow
+from core.versioning import Versioned
 from plan.models import Department
 from projects.models import Project
 
 DIRECTIONS = ("produces", "consumes")
 
 
-class DataItem(Audited, Model):
+class DataItem(Versioned, Audited, Model):
     """An entry of the information resource catalogue (信息资源目录): data a project produces or
     consumes, the department that owns it, and whether it is shared with other departments."""
 

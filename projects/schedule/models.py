@@ -6,6 +6,7 @@ from sqlalchemy import JSON, Date, DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
 from core.audit import Audited, utcnow
+from core.versioning import Versioned
 from projects.models import Project
 from projects.schedule.enums import (FINDING_STATUSES, MILESTONE_STATUSES, MILESTONE_TYPES,
                                      REBASELINE_STATUSES, SEVERITIES)
@@ -15,7 +16,7 @@ def _project_ref():
     return mapped_column(ForeignKey("project.id", ondelete="CASCADE"), nullable=False, index=True)
 
 
-class Milestone(Audited, Model):
+class Milestone(Versioned, Audited, Model):
     """A dated step of a project. `baseline_date` is the approved plan (changed only by an
     approved re-baseline); `planned_date` is the current plan the ProjectManager keeps."""
 
@@ -77,7 +78,7 @@ class Rebaseline(Audited, Model):
         return f"{self.project.code} #{self.id}"
 
 
-class AuditFinding(Audited, Model):
+class AuditFinding(Versioned, Audited, Model):
     """An auditor's finding (审计发现) on a project and its rectification (整改)."""
 
     __tablename__ = "audit_finding"
