@@ -136,7 +136,8 @@ def test_import_max_rows_is_enforced(runner, app, tmp_path):
         path = tmp_path / "four.json"
         path.write_text(json.dumps(items, ensure_ascii=False), encoding="utf-8")
         result = runner.invoke(args=["projects", "import", str(path)])
-        assert result.exit_code != 0 and "at most 3" in result.output, result.output
+        assert result.exit_code != 0, result.output
+        assert "at most 3" in result.output or "最多导入 3 行" in result.output, result.output
     finally:
         app.config["IMPORT_MAX_ROWS"] = saved
 
