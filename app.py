@@ -194,7 +194,7 @@ def register_evaluation_views(appbuilder) -> None:
     category = dict(category="Evaluation")
     appbuilder.add_view(EvaluationScorecardView, "PerformanceScorecard",
                         label=_l("Performance scorecard"), icon="fa-trophy",
-                        category="Evaluation", category_label=_l("Evaluation"))
+                        category="Evaluation", category_label=_l("Evaluation and assessment"))
     for view, name, label, icon in (
             (DepartmentAssessmentView, "Assessments", _l("Performance assessments"),
              "fa-check-circle"),

@@ -6,7 +6,7 @@ PENDING, PUBLISHED, REJECTED = "pending", "published", "rejected"
 PUBLIC_STATUSES = {
     PENDING: _l("Waiting for moderation"),
     PUBLISHED: _l("Published"),
-    REJECTED: _l("Rejected"),
+    REJECTED: _l("Not published"),
 }
 # Projects the public may rate: systems that are running.
 RATEABLE_STATUSES = ("in_operation", "evaluated", "closed")

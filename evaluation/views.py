@@ -24,7 +24,7 @@ from projects.filters import VisibleProjectChildren, VisibleProjects
 TEMPLATES = str(Path(__file__).resolve().parent / "templates")
 
 LABELS = {
-    "project": _l("Project"), "project.code": _l("Project"), "rating": _l("Rating"),
+    "project": _l("Project"), "project.code": _l("Project"), "rating": _l("Rating (stars)"),
     "comment": _l("Comment"), "nickname": _l("Name given"), "status": _l("Status"),
     "status_label": _l("Status"), "submitted_at": _l("Submitted (UTC)"),
     "moderated_by": _l("Moderated by"), "moderated_at": _l("Moderated (UTC)"),
