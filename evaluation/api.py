@@ -7,12 +7,27 @@ from flask_appbuilder.security.decorators import permission_name
 
 from core.security import current_user
 from evaluation import public, services, training
-from evaluation.apibase import ServiceApi
+from core.api import ServiceApi
 from evaluation.filters import OwnDepartmentRows, VisibleEvaluations
 from evaluation.models import DepartmentAssessment, PostEvaluation, PublicEvaluation, TrainingRecord
 from evaluation.schemas import ModerationSchema, ReplySchema
 from projects.filters import VisibleProjectChildren
-from projects.schedule.schemas import parse
+from core.schemas import parse
+
+class RecordStepsApi(ServiceApi):
+    """ServiceApi plus POST /<id>/<step> endpoints: the scoped record, a service, commit."""
+
+    def step(self, pk, fn):
+        body = self.json_body()
+        if body is None:
+            return self.not_an_object()
+
+        def action():
+            item = self.visible_item(pk)
+            fn(item, body)
+            return item
+        return self.write(200, action)
+
 
 _MODERATE_DOC = """{summary}
         ---
@@ -37,7 +52,7 @@ _MODERATE_DOC = """{summary}
         """
 
 
-class PublicEvaluationApi(ServiceApi):
+class PublicEvaluationApi(RecordStepsApi):
     """Public evaluations as the staff read them; the public itself posts through the web form
     of the disclosure page (no account)."""
 
@@ -52,14 +67,14 @@ class PublicEvaluationApi(ServiceApi):
     search_columns = ["project", "status", "rating", "submitted_at"]
     order_columns = ["submitted_at", "rating", "status"]
     base_order = ("submitted_at", "desc")
-    find = staticmethod(public.get_visible_evaluation)
+    lookup = staticmethod(public.get_visible_evaluation)
 
     @expose("/<int:pk>/moderate", methods=["POST"])
     @protect()
     @safe
     @permission_name("moderate")
     def moderate(self, pk):
-        return self.action(pk, lambda item, body: public.moderate(
+        return self.step(pk, lambda item, body: public.moderate(
             item, **parse(ModerationSchema(), body, "invalid"), user=current_user()))
 
     moderate.__doc__ = _MODERATE_DOC.format(
@@ -71,7 +86,7 @@ class PublicEvaluationApi(ServiceApi):
     @safe
     @permission_name("reply")
     def answer(self, pk):
-        return self.action(pk, lambda item, body: public.reply(
+        return self.step(pk, lambda item, body: public.reply(
             item, parse(ReplySchema(), body, "invalid")["reply"], current_user()))
 
     answer.__doc__ = _MODERATE_DOC.format(
@@ -96,8 +111,8 @@ class DepartmentAssessmentApi(ServiceApi):
     order_columns = ["year"]
     base_order = ("year", "desc")
     create = staticmethod(services.record_assessment)
-    update = staticmethod(services.update_assessment)
-    find = staticmethod(services.get_visible_assessment)
+    change = staticmethod(services.update_assessment)
+    lookup = staticmethod(services.get_visible_assessment)
     openapi_spec_methods = {"post": {"post": {"description": (
         'The Office records a department\'s yearly assessment, e.g. {"department": "市公安局", '
         '"year": 2013, "information_disclosure": 85, "online_services": 78, '
@@ -121,8 +136,8 @@ class PostEvaluationApi(ServiceApi):
     search_columns = ["project", "evaluated_on", "objectives_met"]
     base_order = ("evaluated_on", "desc")
     create = staticmethod(services.record_post_evaluation)
-    update = staticmethod(services.update_post_evaluation)
-    find = staticmethod(services.get_visible_post_evaluation)
+    change = staticmethod(services.update_post_evaluation)
+    lookup = staticmethod(services.get_visible_post_evaluation)
 
 
 class TrainingRecordApi(ServiceApi):
@@ -138,5 +153,5 @@ class TrainingRecordApi(ServiceApi):
     search_columns = ["department", "held_on", "subject"]
     base_order = ("held_on", "desc")
     create = staticmethod(training.record_training)
-    update = staticmethod(training.update_training)
-    find = staticmethod(training.get_visible_training)
+    change = staticmethod(training.update_training)
+    lookup = staticmethod(training.get_visible_training)

@@ -12,6 +12,7 @@ from flask_appbuilder.security.decorators import permission_name
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from core import clock
 from core.errors import DomainError, NotFound
 from core.export import send_xlsx
 from core.extensions import db
@@ -168,7 +169,7 @@ def _year() -> int:
     years = scorecard.years_with_figures()
     if year and 2000 <= year <= 2100:
         return year
-    return years[-1] if years else dt.date.today().year
+    return years[-1] if years else clock.today().year
 
 
 def _department_filter(user):
@@ -217,13 +218,13 @@ class EvaluationScorecardView(BaseView):
     def download(self):
         user = current_user()
         department = _department_filter(user)
-        years = scorecard.years_with_figures() or [dt.date.today().year]
+        years = scorecard.years_with_figures() or [clock.today().year]
         cards = [c for year in years for c in scorecard.cards_for_year(
             year, user, department_id=department)]
         label = _("Years %(first)s-%(last)s, as of %(day)s", first=years[0], last=years[-1],
-                  day=dt.date.today())
+                  day=clock.today())
         return send_xlsx(lambda file: scorecard.write_cards(file, cards, label),
-                         f"performance-scorecard-{dt.date.today()}.xlsx")
+                         f"performance-scorecard-{clock.today()}.xlsx")
 
 
 def project_evaluation(project) -> dict:

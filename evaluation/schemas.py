@@ -4,7 +4,10 @@ services."""
 from flask_babel import lazy_gettext as _l
 from marshmallow import fields
 
-from projects.schedule.schemas import _DATE, _TEXT, ProjectRef, _Blanks
+from core.schemas import DATE_ERRORS as _DATE
+from core.schemas import TEXT_ERRORS as _TEXT
+from core.schemas import BlanksAsNone as _Blanks
+from core.schemas import ProjectRef
 
 _NUMBER = {"invalid": _l("Not a number."), "required": _l("This field is required."),
            "null": _l("This field may not be empty.")}

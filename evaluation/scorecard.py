@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
+from core import clock
 from core.extensions import db
 from core.security import is_department_scoped
 from evaluation.enums import ASSESSED_AREAS
@@ -67,7 +68,7 @@ def cards_for_year(year: int, user=None, today: dt.date | None = None,
                    department_id: int | None = None) -> list[Card]:
     """One card per department with figures in the year, best score first. A ProjectManager
     gets its own department's card only."""
-    today = today or dt.date.today()
+    today = today or clock.today()
     if user is not None and is_department_scoped(user):
         department_id = user.department_id
     names = dict(db.session.execute(select(Department.id, Department.name)).all())
@@ -123,7 +124,7 @@ def trend(user=None, department_id: int | None = None, today: dt.date | None = N
           limit: int = 8) -> tuple[list[int], dict]:
     """(years, {department name: [score per year or None]}) for the departments with the best
     latest score (at most `limit`), or the one department asked for."""
-    years = years_with_figures() or [(today or dt.date.today()).year]
+    years = years_with_figures() or [(today or clock.today()).year]
     series: dict[str, list] = {}
     for n, year in enumerate(years):
         for c in cards_for_year(year, user, today, department_id):

@@ -22,9 +22,9 @@ from evaluation.schemas import (AssessmentSchema, AssessmentUpdateSchema, PostEv
 from plan.models import Department
 from projects import enums as s
 from projects.models import Project
-from projects.schedule.schemas import parse
+from core.schemas import parse
 from projects.schedule.services import find_project
-from projects.services import find_department
+from plan.services import find_department
 
 _ASSESSMENT_INVALID = _l("The assessment has invalid fields.")
 _POST_INVALID = _l("The post-evaluation has invalid fields.")

@@ -21,7 +21,7 @@ from core.security import is_department_scoped
 from evaluation.models import TrainingRecord
 from evaluation.schemas import TrainingSchema
 from evaluation.services import actor, department_of, ensure_office
-from projects.schedule.schemas import parse
+from core.schemas import parse
 
 _INVALID = _l("The training record has invalid fields.")
 COLUMNS = ("department", "held_on", "subject", "hours", "attendees", "passed", "note")

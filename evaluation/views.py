@@ -15,7 +15,8 @@ from core.errors import DomainError
 from core.extensions import db
 from core.security import current_user
 from core.viewhelpers import ServiceCheckedView
-from evaluation import files, public, services, training
+from evaluation import public, services, training
+from projects import attachments as files
 from evaluation.enums import ASSESSED_AREAS, OBJECTIVES, PUBLIC_STATUSES
 from evaluation.filters import OwnDepartmentRows, ProjectsInOperation, VisibleEvaluations
 from evaluation.models import DepartmentAssessment, PostEvaluation, PublicEvaluation, TrainingRecord

@@ -4,10 +4,8 @@ from flask_appbuilder.api import expose, protect, safe
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import permission_name
 
-from core.errors import DomainError
-from core.extensions import db
 from core.security import current_user
-from evaluation.apibase import ServiceApi
+from core.api import ServiceApi
 from projects.filters import VisibleProjectChildren
 from projects.leadership import services
 from projects.leadership.models import LeadershipDecision
@@ -25,7 +23,7 @@ class LeadershipDecisionApi(ServiceApi):
     search_columns = ["project", "meeting_date", "decision"]
     base_order = ("meeting_date", "desc")
     create = staticmethod(services.record_decision)
-    find = staticmethod(services.get_visible_decision)
+    lookup = staticmethod(services.get_visible_decision)
     openapi_spec_methods = {"post": {"post": {"description": (
         'The Office records a decision of the leadership group, e.g. {"project": "TC-2013-001", '
         '"meeting_date": "2013-04-02", "minute_number": "塔政信领〔2013〕3号", "decision": '
@@ -56,10 +54,6 @@ class LeadershipDecisionApi(ServiceApi):
         """
         body = self.json_body()
         if body is None:
-            return self.response_400(message="Request is not a JSON object")
-        try:
-            item = services.refer(body, current_user())
-            db.session.commit()
-        except DomainError as exc:
-            return self.domain_error(exc)
-        return self.response(201, id=item.id, project=item.project.code)
+            return self.not_an_object()
+        return self.write(201, lambda: services.refer(body, current_user()),
+                          lambda item: {"id": item.id, "project": item.project.code})

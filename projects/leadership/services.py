@@ -16,6 +16,7 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import fields
 from sqlalchemy import or_, select
 
+from core import clock
 from core.audit import current_actor, set_audit_note, utcnow
 from core.errors import Conflict, NotAllowed, NotFound, ValidationFailed
 from core.extensions import db
@@ -24,7 +25,10 @@ from projects import enums as s
 from projects.leadership.models import (APPROVING, DECISIONS, LeadershipDecision,
                                         LeadershipReferral)
 from projects.models import Project
-from projects.schedule.schemas import _DATE, _TEXT, ProjectRef, _Blanks, parse
+from core.schemas import DATE_ERRORS as _DATE
+from core.schemas import TEXT_ERRORS as _TEXT
+from core.schemas import BlanksAsNone as _Blanks
+from core.schemas import ProjectRef, parse
 from projects.schedule.services import find_project
 from projects.services import can_see, visibility_clause
 
@@ -94,7 +98,7 @@ def decision_errors(item: LeadershipDecision) -> dict:
         errors["minute_number"] = _("At most %(n)s characters.", n=60)
     if item.meeting_date is None:
         errors["meeting_date"] = _("This field is required.")
-    elif item.meeting_date > utcnow().date() + dt.timedelta(days=1):
+    elif item.meeting_date > clock.today() + dt.timedelta(days=1):
         errors["meeting_date"] = _("A decision is recorded after the meeting, not before.")
     if item.decision == "conditional" and not (item.summary or "").strip():
         errors["summary"] = _("Write the group's conditions.")
@@ -120,7 +124,7 @@ def record_decision(raw: dict, user=None, attachment=None) -> LeadershipDecision
                               current_actor(), recorded_at=utcnow(), **data)
     _check(item)
     if attachment is not None and attachment[0]:
-        from evaluation.files import store_attachment
+        from projects.attachments import store_attachment
         item.attachment_name, item.attachment_stored = store_attachment(*attachment)
     db.session.add(item)
     set_audit_note(db.session, "leadership group decision")

@@ -14,7 +14,7 @@ from core.errors import DomainError
 from core.extensions import db
 from core.security import OFFICE, current_user, has_role
 from core.viewhelpers import ServiceCheckedView
-from evaluation import files
+from projects import attachments as files
 from projects.filters import VisibleProjectChildren, VisibleProjects
 from projects.leadership import services
 from projects.leadership.models import DECISIONS, LeadershipDecision

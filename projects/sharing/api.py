@@ -5,10 +5,25 @@ from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import permission_name
 
 from core.security import current_user
-from evaluation.apibase import ServiceApi
+from core.api import ServiceApi
 from projects.sharing import services
 from projects.sharing.filters import VisibleRequests
 from projects.sharing.models import SharingRequest
+
+class RecordStepsApi(ServiceApi):
+    """ServiceApi plus POST /<id>/<step> endpoints: the scoped record, a service, commit."""
+
+    def step(self, pk, fn):
+        body = self.json_body()
+        if body is None:
+            return self.not_an_object()
+
+        def action():
+            item = self.visible_item(pk)
+            fn(item, body)
+            return item
+        return self.write(200, action)
+
 
 _DOC = """{summary}
         ---
@@ -32,7 +47,7 @@ _DOC = """{summary}
         """
 
 
-class SharingRequestApi(ServiceApi):
+class SharingRequestApi(RecordStepsApi):
     resource_name = "sharingrequest"
     datamodel = SQLAInterface(SharingRequest)
     base_filters = [["id", VisibleRequests, None]]
@@ -46,7 +61,7 @@ class SharingRequestApi(ServiceApi):
     search_columns = ["data_item", "project", "status"]
     base_order = ("requested_at", "desc")
     create = staticmethod(services.request_sharing)
-    find = staticmethod(services.get_visible_request)
+    lookup = staticmethod(services.get_visible_request)
     openapi_spec_methods = {"post": {"post": {"description": (
         'Request a shared data item for a project of your department, e.g. {"data_item": 4, '
         '"project": "TC-2013-002", "purpose": "...", "fields": "姓名、身份证号"}.')}}}
@@ -56,7 +71,7 @@ class SharingRequestApi(ServiceApi):
     @safe
     @permission_name("decide")
     def decide(self, pk):
-        return self.action(pk, lambda item, body: services.decide(item, body, current_user()))
+        return self.step(pk, lambda item, body: services.decide(item, body, current_user()))
 
     decide.__doc__ = _DOC.format(summary="The owner department approves or declines",
                                  properties="{decision: {type: string, enum: [approve, decline]}, "
@@ -67,7 +82,7 @@ class SharingRequestApi(ServiceApi):
     @safe
     @permission_name("post")
     def withdraw(self, pk):
-        return self.action(pk, lambda item, body: services.withdraw(item, current_user()))
+        return self.step(pk, lambda item, body: services.withdraw(item, current_user()))
 
     withdraw.__doc__ = _DOC.format(summary="The requesting department withdraws its request",
                                    properties="{}")

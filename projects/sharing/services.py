@@ -21,7 +21,9 @@ from core.security import OFFICE, has_role, is_department_scoped
 from projects import enums as s
 from projects.guard.models import DataItem
 from projects.models import Project
-from projects.schedule.schemas import _TEXT, ProjectRef, _Blanks, parse
+from core.schemas import TEXT_ERRORS as _TEXT
+from core.schemas import BlanksAsNone as _Blanks
+from core.schemas import ProjectRef, parse
 from projects.schedule.services import find_project
 from projects.sharing.models import (APPROVED, DECLINED, PENDING, WITHDRAWN, SharingRequest)
 

@@ -1,4 +1,4 @@
-"""Attachments of evaluation records (assessment evidence, leadership minutes): the same checks
+"""Attachments of records other than milestones (assessment evidence, leadership minutes): the same checks
 as milestone evidence (content-recognised types, size limit, plain names), stored under
 UPLOAD_DIR/evaluation with generated names, outside the web root."""
 import secrets
