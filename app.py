@@ -5,7 +5,7 @@ from flask import Flask
 from sqlalchemy.orm import Session
 
 import config as config_module
-from core import audit, registry
+from core import audit, registry, websecurity
 from core.extensions import db, migrate, new_appbuilder
 
 
@@ -28,6 +28,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "migrations"))
     audit.install(Session)
+    websecurity.install(app)
     with app.app_context():
         appbuilder = new_appbuilder()
         appbuilder.init_app(app, db.session)
@@ -41,6 +42,7 @@ def create_app(overrides: dict | None = None) -> Flask:
 
 def import_models() -> None:
     """Every model class, so that mappers and Alembic see the whole schema."""
+    import core.auditchain  # noqa: F401
     import plan.models  # noqa: F401
     import projects.models  # noqa: F401
     import projects.guard.models  # noqa: F401
@@ -308,7 +310,7 @@ def register_setup_steps(app: Flask) -> None:
 
 
 def register_cli(app: Flask) -> None:
-    from core.cli import setup_command
+    from core.cli import audit_cli, setup_command
     from plan.cli import plan_cli, users_cli
     from budgets.cli import budgets_cli
     from projects.cli import demo_cli, projects_cli
@@ -316,7 +318,7 @@ def register_cli(app: Flask) -> None:
     from risk.cli import risk_cli
 
     app.cli.add_command(setup_command)
-    for group in (users_cli, plan_cli, projects_cli, demo_cli, budgets_cli, risk_cli,
+    for group in (users_cli, audit_cli, plan_cli, projects_cli, demo_cli, budgets_cli, risk_cli,
                   reports_cli):
         app.cli.add_command(group)
 

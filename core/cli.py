@@ -50,3 +50,25 @@ def usage_errors():
                 raise click.ClickException(str(exc)) from exc
             field, messages = next(iter(exc.errors.items()))
             raise click.BadParameter(" ".join(messages), param_hint=f"--{field}") from exc
+
+
+@click.group("audit")
+def audit_cli():
+    """The audit trail."""
+
+
+@audit_cli.command("verify")
+@with_appcontext
+def audit_verify():
+    """Walk the audit trail's hash chain: exit 0 when intact, 1 naming the first broken event."""
+    from core.auditchain import verify
+
+    result = verify(db.session.connection())
+    db.session.rollback()
+    if result["ok"]:
+        click.echo(f"audit trail intact: {result['events']} events, head {result['head']}")
+        return
+    broken = result["broken"]
+    click.echo(f"audit trail BROKEN at event id={broken['id']} seq={broken['seq']}: "
+               f"{broken['reason']} ({result['events']} events intact before it)", err=True)
+    raise SystemExit(1)

@@ -165,6 +165,7 @@ def test_flask_limiter_limits_the_form_per_address(app, make_project):
     _running(make_project)
     limited = create_app({"PLANGUARD_ENV": "testing", "RATELIMIT_ENABLED": True,
                           "PUBLIC_EVALUATION_RATE_LIMIT": "2 per minute"})
+    limited.test_client_class = app.test_client_class  # sends the CSRF token like a browser
     client = limited.test_client()
     codes = [_rate(client, "TC-2013-001", rating="9").status_code for _ in range(3)]
     assert codes == [422, 422, 429]

@@ -1,7 +1,7 @@
 """evaluation leadership sharing
 
 Revision ID: ab58b8f072c9
-Revises: 5ca643dcbfea
+Revises: c3a1f0e5b2d7
 Create Date: 2026-12-02 03:59:00.848891
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'ab58b8f072c9'
-down_revision = '5ca643dcbfea'
+down_revision = 'c3a1f0e5b2d7'
 branch_labels = None
 depends_on = None
 
