@@ -85,6 +85,8 @@ def register_scopes(app: Flask) -> None:
         scope(model, of_visible_lines(model))
     # a ProjectManager keeps and sees its own department's risks only
     scope(Risk, risk_visibility_clause, _l("No such risk."))
+    from evaluation import scopes as evaluation_scopes
+    evaluation_scopes.install(scope)  # 公众评价, 绩效评估, 后评价, 培训, 领导小组, 信息共享
 
 
 def register_views(appbuilder) -> None:

@@ -8,10 +8,8 @@ from flask_appbuilder.security.decorators import permission_name
 from core.security import current_user
 from evaluation import public, services, training
 from core.api import ServiceApi
-from evaluation.filters import OwnDepartmentRows, VisibleEvaluations
 from evaluation.models import DepartmentAssessment, PostEvaluation, PublicEvaluation, TrainingRecord
 from evaluation.schemas import ModerationSchema, ReplySchema
-from projects.filters import VisibleProjectChildren
 from core.schemas import parse
 
 class RecordStepsApi(ServiceApi):
@@ -58,7 +56,6 @@ class PublicEvaluationApi(RecordStepsApi):
 
     resource_name = "publicevaluation"
     datamodel = SQLAInterface(PublicEvaluation)
-    base_filters = [["id", VisibleEvaluations, None]]
     include_route_methods = {"get", "get_list", "info", "moderate", "answer"}
     list_columns = show_columns = ["id", "project.id", "project.code", "rating", "comment",
                                    "nickname", "status", "submitted_at", "moderated_by",
@@ -97,7 +94,6 @@ class PublicEvaluationApi(RecordStepsApi):
 class DepartmentAssessmentApi(ServiceApi):
     resource_name = "departmentassessment"
     datamodel = SQLAInterface(DepartmentAssessment)
-    base_filters = [["id", OwnDepartmentRows, None]]
     include_route_methods = {"get", "get_list", "info", "post", "put"}
     list_columns = show_columns = ["id", "department.code", "department.name", "year",
                                    "information_disclosure", "online_services",
@@ -122,7 +118,6 @@ class DepartmentAssessmentApi(ServiceApi):
 class PostEvaluationApi(ServiceApi):
     resource_name = "postevaluation"
     datamodel = SQLAInterface(PostEvaluation)
-    base_filters = [["id", VisibleProjectChildren, None]]
     include_route_methods = {"get", "get_list", "info", "post", "put"}
     list_columns = show_columns = ["id", "project.id", "project.code", "evaluated_on",
                                    "evaluator", "objectives_met", "objectives_note",
@@ -143,7 +138,6 @@ class PostEvaluationApi(ServiceApi):
 class TrainingRecordApi(ServiceApi):
     resource_name = "trainingrecord"
     datamodel = SQLAInterface(TrainingRecord)
-    base_filters = [["id", OwnDepartmentRows, None]]
     include_route_methods = {"get", "get_list", "info", "post", "put"}
     list_columns = show_columns = ["id", "department.code", "department.name", "held_on",
                                    "subject", "hours", "attendees", "passed", "note",

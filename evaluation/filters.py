@@ -3,34 +3,9 @@ a ProjectManager reads its own department's; the Office, the Auditor and Admin a
 from flask_appbuilder.models.filters import BaseFilter
 from sqlalchemy import select
 
-from core.security import current_user, is_department_scoped
-from evaluation import public
+from core.security import is_department_scoped
 from evaluation.services import POST_EVALUATION_STATUSES
 from projects.models import Project
-
-
-class OwnDepartmentRows(BaseFilter):
-    """Rows with a `department_id`: a ProjectManager's own department's only."""
-
-    name = "own department rows"
-    arg_name = "own_department_rows"
-
-    def apply(self, query, value):
-        user = current_user()
-        if user is not None and is_department_scoped(user):
-            return query.filter(self.model.department_id == user.department_id)
-        return query
-
-
-class VisibleEvaluations(BaseFilter):
-    """Public evaluations of projects the user may read."""
-
-    name = "visible public evaluations"
-    arg_name = "visible_public_evaluations"
-
-    def apply(self, query, value):
-        clause = public.visibility_clause(current_user())
-        return query if clause is None else query.filter(clause)
 
 
 class ProjectsInOperation(BaseFilter):

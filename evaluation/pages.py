@@ -1,7 +1,6 @@
 """Pages of the evaluation cycle: the public project page with its rating form (no login),
 the Office's moderation queue, the training import, the performance scorecard with its trend
 chart and workbook, and the project page's evaluation panel (a Jinja global)."""
-import datetime as dt
 import os
 import secrets
 from pathlib import Path

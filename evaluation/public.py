@@ -21,7 +21,8 @@ from sqlalchemy import func, select
 from core.audit import acting_as, set_audit_note, utcnow
 from core.errors import Conflict, NotAllowed, NotFound, ValidationFailed
 from core.extensions import db
-from core.security import ADMIN, AUDITOR, OFFICE, has_role, is_department_scoped
+from core import scoping
+from core.security import OFFICE, has_role, is_department_scoped
 from evaluation.enums import PENDING, PUBLISHED, RATEABLE_STATUSES, REJECTED
 from evaluation.models import PublicEvaluation
 from projects.models import Project
@@ -173,15 +174,8 @@ def visibility_clause(user):
 
 
 def get_visible_evaluation(evaluation_id, user) -> PublicEvaluation:
-    item = db.session.get(PublicEvaluation, evaluation_id)
-    if item is None or (is_department_scoped(user) and
-                        item.project.department_id != user.department_id):
-        raise NotFound(_("No such evaluation."))
-    if user is not None and not (has_role(user, OFFICE, AUDITOR, ADMIN) or
-                                 is_department_scoped(user)):
-        raise NotFound(_("No such evaluation."))
-    return item
-
+    """The evaluation within the user's scope (evaluation.scopes), else NotFound."""
+    return scoping.get(PublicEvaluation, evaluation_id, user)
 
 def moderation_queue(user, limit: int = 200) -> list[PublicEvaluation]:
     """Comments waiting for the Office, oldest first."""

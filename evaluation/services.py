@@ -12,8 +12,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from core.audit import current_actor, utcnow
-from core.errors import Conflict, NotAllowed, NotFound, ValidationFailed
+from core.errors import Conflict, NotAllowed, ValidationFailed
 from core.extensions import db
+from core import scoping
 from core.security import OFFICE, has_role, is_department_scoped
 from evaluation.enums import ASSESSED_AREAS, OBJECTIVES
 from evaluation.models import DepartmentAssessment, PostEvaluation
@@ -23,7 +24,7 @@ from plan.models import Department
 from projects import enums as s
 from projects.models import Project
 from core.schemas import parse
-from projects.schedule.services import find_project
+from projects.scopes import find_visible_project as find_project
 from plan.services import find_department
 
 _ASSESSMENT_INVALID = _l("The assessment has invalid fields.")
@@ -123,11 +124,7 @@ def check_form_assessment(item: DepartmentAssessment, user, creating: bool) -> N
 
 
 def get_visible_assessment(assessment_id, user) -> DepartmentAssessment:
-    item = db.session.get(DepartmentAssessment, assessment_id)
-    if item is None or (is_department_scoped(user) and item.department_id != user.department_id):
-        raise NotFound(_("No such assessment."))
-    return item
-
+    return scoping.get(DepartmentAssessment, assessment_id, user)
 
 def assessments_of(year: int | None = None, user=None) -> list[DepartmentAssessment]:
     query = select(DepartmentAssessment).order_by(DepartmentAssessment.year,
@@ -225,12 +222,7 @@ def reach_milestone(item: PostEvaluation) -> None:
 
 
 def get_visible_post_evaluation(evaluation_id, user) -> PostEvaluation:
-    from projects.services import can_see
-    item = db.session.get(PostEvaluation, evaluation_id)
-    if item is None or not can_see(user, item.project):
-        raise NotFound(_("No such post-evaluation."))
-    return item
-
+    return scoping.get(PostEvaluation, evaluation_id, user)
 
 def gate_post_evaluation(project: Project):
     """Lifecycle gate of `evaluated`: no evaluated project without its structured

@@ -15,9 +15,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import extract, func, select
 
 from core.audit import utcnow
-from core.errors import DomainError, NotFound, ValidationFailed
+from core.errors import DomainError, ValidationFailed
 from core.extensions import db
-from core.security import is_department_scoped
+from core import scoping
 from evaluation.models import TrainingRecord
 from evaluation.schemas import TrainingSchema
 from evaluation.services import actor, department_of, ensure_office
@@ -104,11 +104,7 @@ def check_form_training(item: TrainingRecord, user, creating: bool) -> None:
 
 
 def get_visible_training(record_id, user) -> TrainingRecord:
-    item = db.session.get(TrainingRecord, record_id)
-    if item is None or (is_department_scoped(user) and item.department_id != user.department_id):
-        raise NotFound(_("No such training record."))
-    return item
-
+    return scoping.get(TrainingRecord, record_id, user)
 
 # --- import -------------------------------------------------------------------------------
 

@@ -14,13 +14,13 @@ from wtforms import SelectField
 from core.errors import DomainError
 from core.extensions import db
 from core.security import current_user
+from core.scoping import Scoped
 from core.viewhelpers import ServiceCheckedView
 from evaluation import public, services, training
 from projects import attachments as files
 from evaluation.enums import ASSESSED_AREAS, OBJECTIVES, PUBLIC_STATUSES
-from evaluation.filters import OwnDepartmentRows, ProjectsInOperation, VisibleEvaluations
+from evaluation.filters import ProjectsInOperation
 from evaluation.models import DepartmentAssessment, PostEvaluation, PublicEvaluation, TrainingRecord
-from projects.filters import VisibleProjectChildren, VisibleProjects
 
 TEMPLATES = str(Path(__file__).resolve().parent / "templates")
 
@@ -49,7 +49,7 @@ def _choices(mapping):
     return [(k, str(v)) for k, v in mapping.items()]
 
 
-class PublicEvaluationView(ModelView):
+class PublicEvaluationView(Scoped, ModelView):
     """Public ratings and comments for the staff: read only here; moderation and replies on the
     queue page and the detail page. Everything the public wrote is shown escaped."""
 
@@ -57,14 +57,12 @@ class PublicEvaluationView(ModelView):
     route_base = "/publicevaluations"
     template_folder = TEMPLATES
     base_permissions = ["can_list", "can_show"]
-    base_filters = [["id", VisibleEvaluations, None]]
     base_order = ("submitted_at", "desc")
     list_columns = ["project.code", "rating", "comment", "status_label", "submitted_at",
                     "moderated_by", "reply"]
     show_columns = ["project", "rating", "comment", "nickname", "status_label", "submitted_at",
                     "moderated_by", "moderated_at", "moderation_note", "reply", "replied_by"]
     search_columns = ["project", "status", "rating", "submitted_at"]
-    search_form_query_rel_fields = {"project": [["id", VisibleProjects, None]]}
     search_form_extra_fields = {"status": SelectField(_l("Status"),
                                                       choices=_choices(PUBLIC_STATUSES))}
     label_columns = LABELS
@@ -87,14 +85,13 @@ class PublicEvaluationView(ModelView):
                                     item=item)
 
 
-class DepartmentAssessmentView(ServiceCheckedView, ModelView):
+class DepartmentAssessmentView(Scoped, ServiceCheckedView, ModelView):
     """绩效评估: the Office records each department's yearly scores with the evidence."""
 
     datamodel = SQLAInterface(DepartmentAssessment)
     route_base = "/assessments"
     template_folder = TEMPLATES
     base_permissions = ["can_list", "can_show", "can_add", "can_edit", "can_evidence"]
-    base_filters = [["id", OwnDepartmentRows, None]]
     base_order = ("year", "desc")
     list_columns = ["year", "department"] + list(ASSESSED_AREAS) + ["assessed_by"]
     show_columns = ["department", "year"] + list(ASSESSED_AREAS) + [
@@ -159,14 +156,13 @@ class DepartmentAssessmentView(ServiceCheckedView, ModelView):
         return redirect(url_for(".show", pk=pk))
 
 
-class PostEvaluationView(ServiceCheckedView, ModelView):
+class PostEvaluationView(Scoped, ServiceCheckedView, ModelView):
     """后评价: the Office records a project's post-evaluation; everyone who sees the project
     reads it."""
 
     datamodel = SQLAInterface(PostEvaluation)
     route_base = "/postevaluations"
     base_permissions = ["can_list", "can_show", "can_add", "can_edit"]
-    base_filters = [["id", VisibleProjectChildren, None]]
     base_order = ("evaluated_on", "desc")
     list_columns = ["project", "evaluated_on", "evaluator", "objectives_label", "final_cost"]
     show_columns = ["project", "evaluated_on", "evaluator", "objectives_label",
@@ -178,7 +174,6 @@ class PostEvaluationView(ServiceCheckedView, ModelView):
                    "problems", "lessons"]
     edit_columns = add_columns[1:]
     search_columns = ["project", "evaluated_on", "objectives_met", "evaluator"]
-    search_form_query_rel_fields = {"project": [["id", VisibleProjects, None]]}
     add_form_query_rel_fields = {"project": [["id", ProjectsInOperation, None]]}
     add_form_extra_fields = {"objectives_met": SelectField(_l("Objectives met"),
                                                            choices=_choices(OBJECTIVES))}
@@ -197,13 +192,12 @@ class PostEvaluationView(ServiceCheckedView, ModelView):
         services.check_form_post_evaluation(item, user, creating)
 
 
-class TrainingRecordView(ServiceCheckedView, ModelView):
+class TrainingRecordView(Scoped, ServiceCheckedView, ModelView):
     """培训: courses held for each department's staff; the Office keeps the register."""
 
     datamodel = SQLAInterface(TrainingRecord)
     route_base = "/training"
     base_permissions = ["can_list", "can_show", "can_add", "can_edit"]
-    base_filters = [["id", OwnDepartmentRows, None]]
     base_order = ("held_on", "desc")
     list_columns = ["held_on", "department", "subject", "hours", "attendees", "passed"]
     show_columns = ["department", "held_on", "subject", "hours", "attendees", "passed", "note",

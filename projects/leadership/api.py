@@ -6,7 +6,6 @@ from flask_appbuilder.security.decorators import permission_name
 
 from core.security import current_user
 from core.api import ServiceApi
-from projects.filters import VisibleProjectChildren
 from projects.leadership import services
 from projects.leadership.models import LeadershipDecision
 
@@ -14,7 +13,6 @@ from projects.leadership.models import LeadershipDecision
 class LeadershipDecisionApi(ServiceApi):
     resource_name = "leadershipdecision"
     datamodel = SQLAInterface(LeadershipDecision)
-    base_filters = [["id", VisibleProjectChildren, None]]
     include_route_methods = {"get", "get_list", "info", "post", "referral"}
     list_columns = show_columns = ["id", "project.id", "project.code", "meeting_date",
                                    "minute_number", "decision", "summary", "attachment_name",

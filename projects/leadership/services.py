@@ -18,8 +18,9 @@ from sqlalchemy import or_, select
 
 from core import clock
 from core.audit import current_actor, set_audit_note, utcnow
-from core.errors import Conflict, NotAllowed, NotFound, ValidationFailed
+from core.errors import Conflict, NotAllowed, ValidationFailed
 from core.extensions import db
+from core import scoping
 from core.security import OFFICE, has_role
 from projects import enums as s
 from projects.leadership.models import (APPROVING, DECISIONS, LeadershipDecision,
@@ -29,8 +30,8 @@ from core.schemas import DATE_ERRORS as _DATE
 from core.schemas import TEXT_ERRORS as _TEXT
 from core.schemas import BlanksAsNone as _Blanks
 from core.schemas import ProjectRef, parse
-from projects.schedule.services import find_project
-from projects.services import can_see, visibility_clause
+from projects.scopes import find_visible_project as find_project
+from projects.scopes import visibility_clause
 
 _INVALID = _l("The leadership decision has invalid fields.")
 # Before final approval: where a decision of the group can still matter.
@@ -160,11 +161,7 @@ def refer(raw: dict, user=None) -> LeadershipReferral:
 
 
 def get_visible_decision(decision_id, user) -> LeadershipDecision:
-    item = db.session.get(LeadershipDecision, decision_id)
-    if item is None or not can_see(user, item.project):
-        raise NotFound(_("No such decision."))
-    return item
-
+    return scoping.get(LeadershipDecision, decision_id, user)
 
 def waiting_on_group(user=None, limit: int = 200) -> list[Project]:
     """Projects before approval that need the group and have no approving decision yet,

@@ -13,9 +13,10 @@ from wtforms import SelectField
 from core.errors import DomainError
 from core.extensions import db
 from core.security import OFFICE, current_user, has_role
+from core.scoping import Scoped
 from core.viewhelpers import ServiceCheckedView
 from projects import attachments as files
-from projects.filters import VisibleProjectChildren, VisibleProjects
+from flask_appbuilder.models.filters import BaseFilter
 from projects.leadership import services
 from projects.leadership.models import DECISIONS, LeadershipDecision
 
@@ -27,22 +28,21 @@ LABELS = {"project": _l("Project"), "meeting_date": _l("Meeting date"),
           "recorded_at": _l("Recorded (UTC)")}
 
 
-class UndecidedProjects(VisibleProjects):
+class UndecidedProjects(BaseFilter):
     name = "projects before approval"
     arg_name = "before_approval"
 
     def apply(self, query, value):
         from projects.models import Project
-        return super().apply(query, value).filter(
+        return query.filter(
             Project.status.in_(services.UNDECIDED + ("approved",)))
 
 
-class LeadershipDecisionView(ServiceCheckedView, ModelView):
+class LeadershipDecisionView(Scoped, ServiceCheckedView, ModelView):
     datamodel = SQLAInterface(LeadershipDecision)
     route_base = "/leadership/decisions"
     template_folder = TEMPLATES
     base_permissions = ["can_list", "can_show", "can_add", "can_attachment"]
-    base_filters = [["id", VisibleProjectChildren, None]]
     base_order = ("meeting_date", "desc")
     list_columns = ["project", "meeting_date", "minute_number", "decision_label",
                     "attachment_name", "recorded_by"]
@@ -50,7 +50,6 @@ class LeadershipDecisionView(ServiceCheckedView, ModelView):
                     "attachment_name", "recorded_by", "recorded_at"]
     add_columns = ["project", "meeting_date", "minute_number", "decision", "summary"]
     search_columns = ["project", "meeting_date", "minute_number", "decision"]
-    search_form_query_rel_fields = {"project": [["id", VisibleProjects, None]]}
     add_form_query_rel_fields = {"project": [["id", UndecidedProjects, None]]}
     add_form_extra_fields = {"decision": SelectField(_l("Decision"), choices=[
         (k, str(v)) for k, v in DECISIONS.items()])}

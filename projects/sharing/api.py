@@ -7,7 +7,6 @@ from flask_appbuilder.security.decorators import permission_name
 from core.security import current_user
 from core.api import ServiceApi
 from projects.sharing import services
-from projects.sharing.filters import VisibleRequests
 from projects.sharing.models import SharingRequest
 
 class RecordStepsApi(ServiceApi):
@@ -50,7 +49,6 @@ _DOC = """{summary}
 class SharingRequestApi(RecordStepsApi):
     resource_name = "sharingrequest"
     datamodel = SQLAInterface(SharingRequest)
-    base_filters = [["id", VisibleRequests, None]]
     include_route_methods = {"get", "get_list", "info", "post", "decide", "withdraw"}
     list_columns = show_columns = ["id", "data_item.id", "data_item.name", "project.id",
                                    "project.code", "requesting_department.name",

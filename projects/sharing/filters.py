@@ -3,16 +3,6 @@ the requesting department's projects."""
 from flask_appbuilder.models.filters import BaseFilter
 
 from core.security import current_user, is_department_scoped
-from projects.sharing import services
-
-
-class VisibleRequests(BaseFilter):
-    name = "visible sharing requests"
-    arg_name = "visible_sharing"
-
-    def apply(self, query, value):
-        clause = services.visibility_clause(current_user())
-        return query if clause is None else query.filter(clause)
 
 
 class CatalogueItems(BaseFilter):

@@ -17,6 +17,7 @@ from sqlalchemy import func, or_, select
 from core.audit import current_actor, set_audit_note, utcnow
 from core.errors import Conflict, NotAllowed, NotFound, ValidationFailed
 from core.extensions import db
+from core import scoping
 from core.security import OFFICE, has_role, is_department_scoped
 from projects import enums as s
 from projects.guard.models import DataItem
@@ -24,7 +25,7 @@ from projects.models import Project
 from core.schemas import TEXT_ERRORS as _TEXT
 from core.schemas import BlanksAsNone as _Blanks
 from core.schemas import ProjectRef, parse
-from projects.schedule.services import find_project
+from projects.scopes import find_visible_project as find_project
 from projects.sharing.models import (APPROVED, DECLINED, PENDING, WITHDRAWN, SharingRequest)
 
 _INVALID = _l("The sharing request has invalid fields.")
@@ -172,12 +173,7 @@ def visibility_clause(user):
 
 
 def get_visible_request(request_id, user) -> SharingRequest:
-    request = db.session.get(SharingRequest, request_id)
-    if request is None or (is_department_scoped(user) and user.department_id not in (
-            request.requesting_department_id, request.owner_department_id)):
-        raise NotFound(_("No such sharing request."))
-    return request
-
+    return scoping.get(SharingRequest, request_id, user)
 
 def usage(limit: int = 500) -> list[tuple[DataItem, list[SharingRequest]]]:
     """Shared items of the catalogue with the approved requests that use them (who uses what)."""

@@ -14,10 +14,11 @@ from wtforms.validators import InputRequired
 from core.errors import DomainError
 from core.extensions import db
 from core.security import OFFICE, current_user, has_role, is_department_scoped
+from core.scoping import Scoped
 from core.viewhelpers import ServiceCheckedView
 from projects.filters import OwnDepartmentProjects
 from projects.sharing import services
-from projects.sharing.filters import CatalogueItems, VisibleRequests
+from projects.sharing.filters import CatalogueItems
 from projects.sharing.models import PENDING, SharingRequest
 
 TEMPLATES = str(Path(__file__).resolve().parent / "templates")
@@ -30,12 +31,11 @@ LABELS = {"data_item": _l("Shared data item"), "project": _l("Project that will 
           "reason": _l("Reason")}
 
 
-class SharingRequestView(ServiceCheckedView, ModelView):
+class SharingRequestView(Scoped, ServiceCheckedView, ModelView):
     datamodel = SQLAInterface(SharingRequest)
     route_base = "/sharing/requests"
     template_folder = TEMPLATES
     base_permissions = ["can_list", "can_show", "can_add", "can_decide"]
-    base_filters = [["id", VisibleRequests, None]]
     base_order = ("requested_at", "desc")
     list_columns = ["data_item", "owner_department", "project", "requesting_department",
                     "status_label", "requested_at"]
