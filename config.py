@@ -106,6 +106,7 @@ class TestingConfig(BaseConfig):
     PLANGUARD_ENV = "testing"
     TESTING = True
     WTF_CSRF_ENABLED = False
+    JOBS_IMMEDIATE = True  # background jobs run as they are enqueued (tests/test_jobs.py runs a real consumer too)
     AUTH_RATE_LIMITED = False
     RATELIMIT_ENABLED = False
 

@@ -80,6 +80,7 @@ _DASHBOARD = (r"DashboardView", r"can_chart")
 # in every role's menu.
 _DISCLOSURE = (r"DisclosureView|Reports|Disclosure", r"can_(list|csv)|menu_access")
 PUBLIC_POLICY = [(r"DisclosureView", r"can_(list|csv)")]
+_JOBS = (r"JobView", r"can_status")  # the page of a background job one started
 ROLE_POLICY = {
     OFFICE: [
         (_PLAN + "|" + _PROJECTS + "|" + _IMPORT + "|" + _API_DOCS + "|" + _PORTFOLIO, _READ),
@@ -95,7 +96,8 @@ ROLE_POLICY = {
         (r"BudgetChangeApi|BudgetChangeView|ProjectFundingView", r"can_decide"),
         (_RISK, _READ),
         (_ESCALATION, r"can_escalation|can_rate|menu_access"),
-        (_REPORTS, _REPORT_READ), _DASHBOARD, _DISCLOSURE,
+        (_REPORTS, _REPORT_READ), _DASHBOARD, _DISCLOSURE, _JOBS,
+        (r"DuplicatesView", r"can_scan"), (r"RiskPagesView", r"can_refresh"),
     ],
     PROJECT_MANAGER: [
         (_PLAN + "|" + _PROJECTS + "|" + _IMPORT + "|" + _API_DOCS, _READ),
@@ -111,7 +113,7 @@ ROLE_POLICY = {
         _FUNDING_RECORDS,
         (_RISK, _READ),
         (r"RiskView|RiskApi", r"can_(add|edit|post|put)"),
-        _DASHBOARD, _DISCLOSURE,
+        _DASHBOARD, _DISCLOSURE, _JOBS,
     ],
     AUDITOR: [
         (_PLAN + "|" + _PROJECTS + "|" + _AUDIT + "|" + _API_DOCS + "|" + _PORTFOLIO, _READ),
@@ -120,7 +122,7 @@ ROLE_POLICY = {
         (_FUNDING, _READ),
         (_RISK, _READ),
         (_ESCALATION, r"can_escalation|menu_access"),
-        (_REPORTS, _REPORT_READ), _DASHBOARD, _DISCLOSURE,
+        (_REPORTS, _REPORT_READ), _DASHBOARD, _DISCLOSURE, _JOBS,
     ],
 }
 

@@ -3,7 +3,7 @@ charts, and the public disclosure page (no login)."""
 import datetime as dt
 import os
 
-from flask import Response, abort, g, request
+from flask import Response, abort, g, redirect, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_appbuilder.security.decorators import permission_name
 from flask_babel import gettext as _
@@ -79,10 +79,12 @@ class ComplianceView(BaseView):
     @has_access
     @permission_name("download")
     def download(self):
-        from reports.workbook import write_compliance_workbook
-        filters = request_filters()
-        return send_xlsx(lambda file: write_compliance_workbook(file, filters),
-                         f"compliance-{dt.date.today()}.xlsx")
+        """The workbook is written by a background job: start it, then follow its page."""
+        from core import jobs
+        from reports.jobs import filter_params
+        job = jobs.enqueue("compliance_workbook", filter_params(request_filters()),
+                           _user().username)
+        return redirect(url_for("JobView.show", job_id=job.id))
 
 
 class CoverageView(BaseView):
