@@ -45,10 +45,11 @@ def page_args(param: str = "page", default_size: int = DEFAULT_SIZE) -> tuple[in
 
 
 def paged_query(session, query, number: int, size: int, param: str = "page",
-                scalars: bool = True) -> Page:
-    """The page of a SELECT (already filtered and ordered) and its total in two statements."""
+                scalars: bool = True, count_query=None) -> Page:
+    """The page of a SELECT (already filtered and ordered) and its total in two statements;
+    `count_query` counts the same rows more cheaply when it can (fewer joins)."""
     total = session.scalar(select(func.count()).select_from(
-        query.order_by(None).subquery()))
+        (count_query if count_query is not None else query.order_by(None)).subquery()))
     number = min(number, max(1, (total + size - 1) // size))
     page = query.limit(size).offset((number - 1) * size)
     items = list(session.scalars(page) if scalars else session.execute(page))

@@ -13,7 +13,7 @@ from core.export import csv_response, send_xlsx
 from core.extensions import db
 from plan.models import Department, PlanTask
 from reports import charts, coverage as cov, disclosure
-from reports.rules import FAIL, NA, OUTCOMES, PASS, SEVERITIES, Filters, evaluate
+from reports.rules import FAIL, NA, OUTCOMES, PASS, SEVERITIES, Filters, evaluate_cached
 
 TEMPLATES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "templates")
 
@@ -64,14 +64,19 @@ class ComplianceView(BaseView):
     @has_access
     @permission_name("list")
     def index(self):
+        from core.paging import page_args, paged_list
         filters = request_filters()
-        result = evaluate(filters)
+        result = evaluate_cached(filters)
         summary = [(rule, result.counts(rule.id)) for rule in result.rules]
-        failures = list(result.failures())
+        failures = result.failure_list
+        rule = request.args.get("rule") or None
+        if rule:
+            failures = [f for f in failures if f[0].id == rule]
+        page = paged_list(failures, *page_args(default_size=100))
         departments, tasks = _choices()
         return self.render_template(
-            "reports/compliance.html", result=result, summary=summary,
-            failures=failures[:200], failure_count=len(failures), filters=filters,
+            "reports/compliance.html", result=result, summary=summary, page=page,
+            failures=page.items, failure_count=page.total, filters=filters,
             departments=departments, tasks=tasks, outcomes=OUTCOMES, severities=SEVERITIES,
             PASS=PASS, FAIL=FAIL, NA=NA, args=request.args)
 
@@ -116,8 +121,8 @@ class ScorecardView(BaseView):
     @has_access
     @permission_name("list")
     def index(self):
-        from reports.scorecard import INDICATORS, department_scorecard, weights
-        return self.render_template("reports/scorecard.html", cards=department_scorecard(),
+        from reports.scorecard import INDICATORS, cached_scorecard, weights
+        return self.render_template("reports/scorecard.html", cards=cached_scorecard(),
                                     indicators=INDICATORS, weights=weights())
 
     @expose("/download")
@@ -143,7 +148,7 @@ class DashboardView(BaseView):
         from core.security import ADMIN, AUDITOR, OFFICE, has_role
         if not has_role(user, ADMIN, AUDITOR, OFFICE):
             abort(404)
-        return _png(charts.failures_png(evaluate(Filters(user=user)),
+        return _png(charts.failures_png(evaluate_cached(Filters(user=user)),
                                         _("Compliance by rule")))
 
     @expose("/coverage.png")

@@ -65,11 +65,11 @@ def upgrade():
     # the review queue: waiting projects oldest first
     op.create_index('ix_project_status_submitted', 'project', ['status', 'submitted_at'])
     # overdue milestones: open ones by planned date
-    op.create_index('ix_milestone_status_planned', 'milestone', ['status', 'planned_date'])
+    op.create_index('ix_milestone_planned_status', 'milestone', ['planned_date', 'status'])
 
 
 def downgrade():
-    op.drop_index('ix_milestone_status_planned', table_name='milestone')
+    op.drop_index('ix_milestone_planned_status', table_name='milestone')
     op.drop_index('ix_project_status_submitted', table_name='project')
     op.drop_index(op.f('ix_duplicate_pair_b_id'), table_name='duplicate_pair')
     op.drop_index(op.f('ix_duplicate_pair_a_id'), table_name='duplicate_pair')

@@ -4,7 +4,6 @@ filtered in SQL, so no web request ever runs the scan itself."""
 from dataclasses import dataclass
 
 from sqlalchemy import delete, func, insert, or_, select
-from sqlalchemy.orm import aliased
 
 from core.audit import current_actor, utcnow
 from core.extensions import db
@@ -76,22 +75,33 @@ class PairFilters:
 
 
 def pairs_page(scan: DuplicateScan, filters: PairFilters, number=1, size=50) -> Page:
-    """The scan's pairs, highest score first, with either project in the department or matching
-    the search (code or name)."""
-    a, b = aliased(Project), aliased(Project)
-    query = (select(DuplicatePair, a, b).join(a, DuplicatePair.a_id == a.id)
-             .join(b, DuplicatePair.b_id == b.id).where(DuplicatePair.scan_id == scan.id))
+    """The scan's pairs, highest score first (walks ix_duplicate_pair_scan_score), with either
+    project in the department or matching the search (code or name); items are
+    (pair, project a, project b). The projects of the page come in one more statement."""
+    query = select(DuplicatePair).where(DuplicatePair.scan_id == scan.id)
     if filters.min_score is not None:
         query = query.where(DuplicatePair.score >= filters.min_score)
-    if filters.department_id:
-        query = query.where(or_(a.department_id == filters.department_id,
-                                b.department_id == filters.department_id))
-    if filters.q:
-        pattern = like_pattern(filters.q)
-        query = query.where(or_(*(column.like(pattern, escape="\\") for column in (
-            a.code, a.name, b.code, b.name))))
+    if filters.department_id or filters.q:  # projects first (a small set), then their pairs
+        chosen = select(Project.id)
+        if filters.department_id:
+            chosen = chosen.where(Project.department_id == filters.department_id)
+        if filters.q:
+            pattern = like_pattern(filters.q)
+            chosen = chosen.where(or_(Project.code.like(pattern, escape="\\"),
+                                      Project.name.like(pattern, escape="\\")))
+        query = query.where(or_(DuplicatePair.a_id.in_(chosen), DuplicatePair.b_id.in_(chosen)))
     query = query.order_by(DuplicatePair.score.desc(), DuplicatePair.id)
-    return paged_query(db.session, query, number, size, scalars=False)
+    if filters == PairFilters():  # the whole scan: its stored count is the total
+        number = min(max(number, 1), max(1, (scan.pairs + size - 1) // size))
+        items = list(db.session.scalars(query.limit(size).offset((number - 1) * size)))
+        page = Page(items, scan.pairs, number, size)
+    else:
+        page = paged_query(db.session, query, number, size)
+    ids = {p.a_id for p in page.items} | {p.b_id for p in page.items}
+    projects = {p.id: p for p in db.session.scalars(
+        select(Project).where(Project.id.in_(ids)))} if ids else {}
+    page.items = [(p, projects[p.a_id], projects[p.b_id]) for p in page.items]
+    return page
 
 
 def ensure_fresh_scan(user_name: str):

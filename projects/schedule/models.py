@@ -37,7 +37,7 @@ class Milestone(Audited, Model):
         cascade="all, delete-orphan", passive_deletes=True))
 
     # overdue milestones: open ones by planned date
-    __table_args__ = (Index("ix_milestone_status_planned", "status", "planned_date"),)
+    __table_args__ = (Index("ix_milestone_planned_status", "planned_date", "status"),)
 
     def type_label(self):
         label = MILESTONE_TYPES.get(self.type, self.type)
