@@ -9,7 +9,7 @@ from flask import current_app
 from sqlalchemy import and_, case, exists, not_, or_, select
 from sqlalchemy.orm import selectinload
 
-from core.audit import utcnow
+from core import clock
 from core.extensions import db
 from core.paging import Page, like_pattern, paged_query
 from core.security import is_department_scoped
@@ -83,7 +83,7 @@ def waiting(user, filters: QueueFilters, number: int = 1, size: int = 50) -> Pag
     if filters.min_score is not None:
         query = query.where(submission_score_expr() >= filters.min_score)
     if filters.min_age:
-        query = query.where(Project.submitted_at <= utcnow() - dt.timedelta(days=filters.min_age))
+        query = query.where(Project.submitted_at <= clock.now() - dt.timedelta(days=filters.min_age))
     query = query.options(selectinload(Project.reviews)).order_by(
         Project.submitted_at.asc().nulls_first(), Project.id)
     return paged_query(db.session, query, number, size)

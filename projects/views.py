@@ -11,11 +11,11 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, SelectField
 
-from core.errors import DomainError
 from core.export import send_xlsx
 from core.extensions import db
 from core.security import OFFICE, current_user, has_role
 from core.viewhelpers import ExportableList, ServiceCheckedView
+from core.web import refusable
 from projects import importer, lifecycle, reviews
 from projects.enums import CATEGORIES, IN_REVIEW, PROTECTION_LEVELS, REVIEW_STAGES, STATUSES
 from projects.guard import services as guard
@@ -148,16 +148,11 @@ class ProjectModelView(ExportableList, ServiceCheckedView, ModelView):
     def decide(self, pk):
         """The Office's decision form: decision, comment, conditions, and per possible
         duplicate a justification or a reuse link."""
-        form = request.form
-        justifications = {key[len("justify_"):]: value for key, value in form.items()
-                          if key.startswith("justify_")}
-
         def decide(project, user):
-            for code in form.getlist("reuse"):
+            decision = reviews.decision_from_form(request.form)
+            for code in decision.pop("reuses"):
                 guard.add_reuse_link(project, code)
-            return reviews.decide(project, form.get("decision", ""), user,
-                                  form.get("comment", ""), form.get("conditions", ""),
-                                  justifications)
+            return reviews.decide(project, user=user, **decision)
         return self._act_on(pk, decide, _("Decision recorded: %(status)s."))
 
     @expose("/transition/<int:pk>", methods=["POST"])
@@ -172,19 +167,14 @@ class ProjectModelView(ExportableList, ServiceCheckedView, ModelView):
     def _act_on(self, pk, action, done_message):
         """Run action(project, user) -> warnings; commit, or roll back and show the refusal."""
         user = current_user()
-        try:
+        project = None
+
+        def run():
+            nonlocal project
             project = get_visible_project(pk, user)
-            warnings = action(project, user)
-            db.session.commit()
-            flash(done_message % {"status": project.status_label()}, "success")
-            for warning in warnings:
-                flash(warning, "warning")
-        except DomainError as exc:
-            db.session.rollback()
-            if exc.status == 404:
-                abort(404)
-            flash(str(exc), "danger")
-        return redirect(url_for(".show", pk=pk))
+            return action(project, user)
+        return refusable(run, lambda: done_message % {"status": project.status_label()},
+                         url_for(".show", pk=pk))
 
     def export_row(self, project):
         return export_row(project)

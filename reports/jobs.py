@@ -5,6 +5,7 @@ import datetime as dt
 
 from sqlalchemy import select
 
+from core import clock
 from core.extensions import db
 from core.jobs import job, result_file, set_progress
 from plan.models import Department, PlanTask
@@ -40,7 +41,7 @@ def workbook_name(filters: Filters) -> str:
         parts.append(filters.department.code)
     if filters.plan_task:
         parts.append(filters.plan_task.code)
-    return "-".join(parts + [dt.date.today().isoformat()]) + ".xlsx"
+    return "-".join(parts + [clock.today().isoformat()]) + ".xlsx"
 
 
 @job("compliance_workbook")

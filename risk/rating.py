@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import contains_eager
 
+from core import clock
 from core.audit import current_actor
 from core.errors import NotAllowed, ValidationFailed
 from core.extensions import db
@@ -20,13 +21,12 @@ from projects.schedule.enums import OPEN as FINDING_OPEN
 from projects.schedule.enums import OPEN_MILESTONE
 from projects.schedule.models import AuditFinding, Milestone
 from projects.schedule.rules import add_months
-from projects.schedule.schemas import parse
+from core.schemas import parse
 from projects.services import visibility_clause
 from risk import costs, scoring
 from risk.enums import ACTIVE
 from risk.models import RatingEntry, Risk
 from risk.schemas import ManualRatingSchema
-from risk.services import today
 from risk.system import WATCHED
 
 CUMULATIVE, RECENT = "cumulative", "recent"
@@ -105,7 +105,7 @@ def latest_manual(project_ids: list[int]) -> dict[int, RatingEntry]:
 
 
 def rate_projects(projects: list[Project], on: dt.date | None = None) -> list[ProjectRating]:
-    on = on or today()
+    on = on or clock.today()
     out = []
     for start in range(0, len(projects), 1000):
         chunk = projects[start:start + 1000]
@@ -262,7 +262,7 @@ def escalated_projects(user, on: dt.date | None = None) -> list[Escalated]:
     version, day, scope and cost provider (core.summaries)."""
     from core import summaries
     from core.security import is_department_scoped
-    on = on or today()
+    on = on or clock.today()
     scope = user.department_id if user is not None and is_department_scoped(user) else None
     return summaries.cached("escalated_projects", (on, scope, id(costs._provider)),
                             lambda: _escalated(user, on))

@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 from sqlalchemy import select
 
+from core import clock
 from core.extensions import db
 from core.paging import page_args
 from core.security import current_user
@@ -40,7 +41,7 @@ class ReviewQueueView(BaseView):
         page = review_queue.waiting(user, filters, number, size)
         returns = review_queue.returned(user, filters, *page_args("rpage", 20))
         checks = _latest_checks([p.id for p in page.items])
-        now = guard.utcnow()
+        now = clock.now()
         page.items = [{"project": p,
                        "age": (now - p.submitted_at).days if p.submitted_at else None,
                        "stage": s.REVIEW_STAGES.get(reviews.current_stage(p)),
