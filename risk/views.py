@@ -15,6 +15,7 @@ from wtforms.validators import InputRequired, NumberRange
 from core import clock
 from core.errors import DomainError
 from core.export import xlsx_response
+from core.extensions import db
 from core.security import OFFICE, current_user, has_role
 from core.viewhelpers import ExportableList, ServiceCheckedView
 from core.web import refusable
