@@ -30,13 +30,14 @@ def create_app(overrides: dict | None = None) -> Flask:
     audit.install(Session)
     summaries.install(Session)
     websecurity.install(app)
+    registry.install(app)
+    register_scopes(app)
     with app.app_context():
         appbuilder = new_appbuilder()
         appbuilder.init_app(app, db.session)
         register_views(appbuilder)
     paging.install(app)
     jobs.configure(app)
-    registry.install(app)
     register_rules(app)
     register_cli(app)
     register_error_pages(app)
@@ -54,6 +55,38 @@ def import_models() -> None:
     import projects.schedule.models  # noqa: F401
     import budgets.models  # noqa: F401
     import risk.models  # noqa: F401
+
+
+def register_scopes(app: Flask) -> None:
+    """Which rows of each model a user may see (DESIGN §4), in one screen: every list, show,
+    form select, export, search and API read goes through these (core.scoping)."""
+    from flask_babel import lazy_gettext as _l
+
+    from budgets.models import BudgetChange, Disbursement, Expenditure, FundingLine
+    from budgets.scopes import of_visible_lines
+    from core import scoping
+    from projects.guard.models import DataItem
+    from projects.models import Project, Review
+    from projects.schedule.models import AuditFinding, EvidenceFile, Milestone, Rebaseline
+    from projects.scopes import of_visible_projects, visibility_clause
+    from risk.models import Risk
+    from risk.services import risk_visibility_clause
+
+    def scope(model, clause, not_found=None, field=None):
+        scoping.register(model, clause, not_found, field, app)
+
+    scope(Project, visibility_clause, _l("No such project."), "project")
+    for model, not_found, field in (
+            (Review, None, None), (Milestone, _l("No such milestone."), None),
+            (AuditFinding, _l("No such audit finding."), None), (Rebaseline, None, None),
+            (EvidenceFile, None, None), (DataItem, None, None),
+            (FundingLine, _l("No such funding line."), "funding_line"),
+            (BudgetChange, None, None)):
+        scope(model, of_visible_projects(model), not_found, field)
+    for model in (Disbursement, Expenditure):
+        scope(model, of_visible_lines(model))
+    # a ProjectManager keeps and sees its own department's risks only
+    scope(Risk, risk_visibility_clause, _l("No such risk."))
 
 
 def register_views(appbuilder) -> None:

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import contains_eager
 
-from core import clock
+from core import clock, scoping
 from core.audit import current_actor
 from core.errors import NotAllowed, ValidationFailed
 from core.extensions import db
@@ -22,7 +22,6 @@ from projects.schedule.enums import OPEN_MILESTONE
 from projects.schedule.models import AuditFinding, Milestone
 from projects.schedule.rules import add_months
 from core.schemas import parse
-from projects.services import visibility_clause
 from risk import costs, scoring
 from risk.enums import ACTIVE
 from risk.models import RatingEntry, Risk
@@ -127,7 +126,7 @@ def rated_projects(user, department_id=None):
     query = select(Project).where(Project.status.in_(WATCHED)).order_by(Project.code)
     if department_id is not None:
         query = query.where(Project.department_id == department_id)
-    clause = visibility_clause(user)
+    clause = scoping.clause(Project, user)
     return list(db.session.scalars(query if clause is None else query.where(clause)))
 
 
@@ -273,7 +272,7 @@ def _escalated(user, on) -> list[Escalated]:
     query = select(Project.id, Project.code, Project.name, Project.department_id,
                    Project.status, Project.start_date, Project.end_date, Project.budget_total) \
         .where(Project.status.in_(WATCHED)).order_by(Project.code)
-    clause = visibility_clause(user)
+    clause = scoping.clause(Project, user)
     projects = list(db.session.execute(query if clause is None else query.where(clause)))
     out = []
     for r in rate_projects(projects, on):

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import contains_eager
 
-from core import clock
+from core import clock, scoping
 from core.audit import current_actor, utcnow
 from core.errors import Conflict, NotAllowed, ValidationFailed
 from core.extensions import db
@@ -17,7 +17,6 @@ from projects.models import Project
 from projects.schedule.enums import APPROVED, CANCELLED, DONE, OPEN_MILESTONE, PENDING, REJECTED
 from projects.schedule.models import Milestone, Rebaseline
 from projects.schedule.services import ensure_may_keep_milestones
-from projects.services import visibility_clause
 
 
 def grace_days() -> int:
@@ -32,7 +31,7 @@ def is_overdue(milestone: Milestone, on: dt.date | None = None) -> bool:
 
 
 def _visible(query, user):
-    clause = visibility_clause(user)
+    clause = scoping.clause(Project, user)
     return query if clause is None else query.where(clause)
 
 
@@ -58,7 +57,7 @@ def overdue_milestones_query(user, on: dt.date | None = None, department_id=None
 def overdue_count_query(user, on: dt.date | None = None, department_id=None, q: str = ""):
     """The rows of overdue_milestones_query, counted without the project join when nothing
     asks for the project (the Office's whole portfolio: a covering index range)."""
-    if department_id is not None or q or visibility_clause(user) is not None:
+    if department_id is not None or q or scoping.clause(Project, user) is not None:
         return None
     cutoff = (on or clock.today()) - dt.timedelta(days=grace_days())
     return select(Milestone.id).where(Milestone.status.in_(OPEN_MILESTONE),
