@@ -1,14 +1,14 @@
 """paged pages: portfolio version, stored duplicate scans, indexes the paged queries use
 
 Revision ID: c15a0f1e2d3b
-Revises: c3a1f0e5b2d7
+Revises: ab58b8f072c9
 Create Date: 2026-12-02 04:30:00
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = 'c15a0f1e2d3b'
-down_revision = 'c3a1f0e5b2d7'
+down_revision = 'ab58b8f072c9'
 branch_labels = None
 depends_on = None
 
