@@ -7,7 +7,7 @@ rule is inactive. Nothing here invents numbers.
 Contract for a provider, registered on the app in app.register_rules():
 
     from risk.costs import register_cost_variance
-    register_cost_variance(budgets.figures.cost_variance_percent, app)
+    register_cost_variance(budgets.figures.cost_variance_percent, app=app)
 
     def cost_variance(project, since: datetime.date | None = None) -> Decimal | None:
         '''Cost variance of the project in percent of what was planned, signed (+12.5 means
@@ -20,14 +20,24 @@ from decimal import Decimal
 from core import registry
 
 PROVIDER = "cost_variance"  # its name in the app's registry (core.registry)
+BATCH = "cost_variances"
 
 
-def register_cost_variance(provider, app=None) -> None:
+def register_cost_variance(provider, batch=None, app=None) -> None:
+    """`batch(projects, since)` -> {project id: percent or None} answers many projects in a few
+    statements (pages and refreshes rate thousands); without it `provider` is asked per project."""
     registry.provide(PROVIDER, provider, app)
+    registry.provide(BATCH, batch, app)
 
 
 def unregister_cost_variance(app=None) -> None:
     registry.provide(PROVIDER, None, app)
+    registry.provide(BATCH, None, app)
+
+
+def current_provider(app=None):
+    """The registered provider (None without one); cache keys tell providers apart by it."""
+    return registry.provider(PROVIDER, app)
 
 
 def cost_rule_active(app=None) -> bool:
@@ -41,3 +51,15 @@ def cost_variance(project, since=None) -> Decimal | None:
         return None
     value = provider(project, since=since)
     return None if value is None else Decimal(str(value))
+
+
+def cost_variances(projects, since=None) -> dict:
+    """{project id: cost_variance(project, since)} for many projects at once."""
+    if registry.provider(PROVIDER) is None:
+        return {p.id: None for p in projects}
+    batch = registry.provider(BATCH)
+    if batch is None:
+        return {p.id: cost_variance(p, since) for p in projects}
+    values = batch(projects, since=since)
+    return {p.id: None if values.get(p.id) is None else Decimal(str(values[p.id]))
+            for p in projects}

@@ -150,7 +150,7 @@ def test_cost_rule_with_a_registered_provider(web, app, make_project, hooks):
     from risk import costs
     figures = {}
     costs.register_cost_variance(lambda project, since=None: figures.get((project.code, since)),
-                                 app)
+                                 app=app)
     pid = make_project(status="in_construction")
     figures[("TC-2013-001", None)] = Decimal("-35.0")
     refresh(app, pid)
