@@ -29,16 +29,16 @@ SEVERITIES = {"high": _l("High"), "medium": _l("Medium"), "low": _l("Low")}
 # reports.risk_check (app.register_rules), kept on the app (core.registry).
 
 
-def _checks(app=None) -> dict:
+def registered_checks(app=None) -> dict:
     return registry.registry(app).providers.setdefault("compliance_checks", {})
 
 
 def add_check(rule_id: str, check, app=None) -> None:
-    _checks(app)[rule_id] = check
+    registered_checks(app)[rule_id] = check
 
 
 def has_check(rule_id: str) -> bool:
-    return rule_id in _checks()
+    return rule_id in registered_checks()
 
 
 @dataclass(frozen=True)
@@ -81,7 +81,7 @@ def load_rules(path: str | None = None) -> tuple:
 
 def active_rules() -> list[Rule]:
     """The rules of the data file that have a check installed (C11 needs the risk register)."""
-    return [r for r in load_rules() if r.id in _checks()]
+    return [r for r in load_rules() if r.id in registered_checks()]
 
 
 def rule_params(rule_id: str) -> dict:
@@ -178,7 +178,7 @@ def evaluate(filters: Filters | None = None, on: dt.date | None = None) -> Resul
     in_scope = {p[0] for p in result.projects}
     ids = scope.subquery()
     for rule in rules:
-        applicable, failures = _checks()[rule.id](ids, on)
+        applicable, failures = registered_checks()[rule.id](ids, on)
         applicable = in_scope if applicable is None else set(applicable) & in_scope
         outcomes = {pid: PASS for pid in applicable}
         evidence = {}
@@ -207,7 +207,8 @@ def evaluate_cached(filters: Filters | None = None, on: dt.date | None = None) -
     from risk import costs
     filters = filters or Filters()
     on = on or clock.today()
-    checks = tuple((rule_id, id(check)) for rule_id, check in sorted(_CHECKS.items()))
+    checks = tuple((rule_id, id(check))
+                   for rule_id, check in sorted(registered_checks().items()))
 
     def compute():
         result = evaluate(filters, on)
