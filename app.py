@@ -5,7 +5,7 @@ from flask import Flask
 from sqlalchemy.orm import Session
 
 import config as config_module
-from core import audit, inputlimits, registry, websecurity
+from core import audit, inputlimits, jobs, paging, registry, summaries, websecurity
 from core.extensions import db, migrate, new_appbuilder
 
 
@@ -28,6 +28,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "migrations"))
     audit.install(Session)
+    summaries.install(Session)
     websecurity.install(app)
     inputlimits.install(app, Session)
     registry.install(app)
@@ -36,6 +37,8 @@ def create_app(overrides: dict | None = None) -> Flask:
         appbuilder = new_appbuilder()
         appbuilder.init_app(app, db.session)
         register_views(appbuilder)
+    paging.install(app)
+    jobs.configure(app)
     register_rules(app)
     register_cli(app)
     register_error_pages(app)
@@ -44,6 +47,8 @@ def create_app(overrides: dict | None = None) -> Flask:
 
 def import_models() -> None:
     """Every model class, so that mappers and Alembic see the whole schema."""
+    import core.jobs  # noqa: F401
+    import core.summaries  # noqa: F401
     import core.auditchain  # noqa: F401
     import plan.models  # noqa: F401
     import projects.models  # noqa: F401
@@ -51,6 +56,9 @@ def import_models() -> None:
     import projects.schedule.models  # noqa: F401
     import budgets.models  # noqa: F401
     import risk.models  # noqa: F401
+    import evaluation.models  # noqa: F401
+    import projects.leadership.models  # noqa: F401
+    import projects.sharing.models  # noqa: F401
 
 
 def register_scopes(app: Flask) -> None:
@@ -83,6 +91,8 @@ def register_scopes(app: Flask) -> None:
         scope(model, of_visible_lines(model))
     # a ProjectManager keeps and sees its own department's risks only
     scope(Risk, risk_visibility_clause, _l("No such risk."))
+    from evaluation import scopes as evaluation_scopes
+    evaluation_scopes.install(scope)  # 公众评价, 绩效评估, 后评价, 培训, 领导小组, 信息共享
 
 
 def register_views(appbuilder) -> None:
@@ -92,6 +102,7 @@ def register_views(appbuilder) -> None:
 
     from budgets.api import (BudgetChangeApi, DisbursementApi, ExpenditureApi, FundingLineApi,
                              FundingSourceApi)
+    from core.jobviews import JobView
     from core.views import AuditEventApi, AuditEventView
     from plan.views import DepartmentApi, DepartmentView, PlanTaskApi, PlanTaskView, PlanTreeView
     from projects.api import ProjectApi, ReviewApi
@@ -150,8 +161,10 @@ def register_views(appbuilder) -> None:
     register_risk_helpers(current_app)
     appbuilder.add_view(AuditEventView, "AuditTrail", label=_l("Audit trail"), icon="fa-history",
                         category="Audit", category_label=_l("Audit"))
+    appbuilder.add_view_no_menu(JobView)
     register_budget_views(appbuilder)
     register_report_views(appbuilder)
+    register_evaluation_views(appbuilder)
     for api in (PlanTaskApi, DepartmentApi, ProjectApi, ReviewApi, DataItemApi, MilestoneApi,
                 AuditFindingApi, RiskApi, AuditEventApi, FundingSourceApi, FundingLineApi,
                 DisbursementApi, ExpenditureApi, BudgetChangeApi):
@@ -204,6 +217,61 @@ def register_report_views(appbuilder) -> None:
     appbuilder.add_view_no_menu(DashboardView)
 
 
+def register_evaluation_views(appbuilder) -> None:
+    """The plan's evaluation cycle (issue 14): public evaluation and its moderation, the
+    performance scorecard and assessments, post-evaluations, training, the leadership group
+    and data sharing; their REST resources; the public form's rate limit."""
+    from flask import current_app
+    from flask_babel import lazy_gettext as _l
+
+    from evaluation.api import (DepartmentAssessmentApi, PostEvaluationApi, PublicEvaluationApi,
+                                TrainingRecordApi)
+    from evaluation.pages import (EvaluationScorecardView, ModerationView, PublicFeedbackView,
+                                  TrainingImportView)
+    from evaluation.pages import register_template_helpers as evaluation_helpers
+    from evaluation.views import (DepartmentAssessmentView, PostEvaluationView,
+                                  PublicEvaluationView, TrainingRecordView)
+    from projects.leadership.api import LeadershipDecisionApi
+    from projects.leadership.views import LeadershipAgendaView, LeadershipDecisionView
+    from projects.leadership.views import register_template_helpers as leadership_helpers
+    from projects.sharing.api import SharingRequestApi
+    from projects.sharing.views import SharingRequestView, SharingUsageView
+
+    category = dict(category="Evaluation")
+    appbuilder.add_view(EvaluationScorecardView, "PerformanceScorecard",
+                        label=_l("Performance scorecard"), icon="fa-trophy",
+                        category="Evaluation", category_label=_l("Evaluation and assessment"))
+    for view, name, label, icon in (
+            (DepartmentAssessmentView, "Assessments", _l("Performance assessments"),
+             "fa-check-circle"),
+            (ModerationView, "ModerationQueue", _l("Moderation queue"), "fa-comments"),
+            (PublicEvaluationView, "PublicEvaluations", _l("Public evaluations"), "fa-star-half-o"),
+            (PostEvaluationView, "PostEvaluations", _l("Post-evaluations"), "fa-flag-checkered"),
+            (TrainingRecordView, "Training", _l("Training register"), "fa-graduation-cap"),
+            (TrainingImportView, "TrainingImport", _l("Import training courses"), "fa-upload")):
+        appbuilder.add_view(view, name, label=label, icon=icon, **category)
+    appbuilder.add_view(LeadershipAgendaView, "LeadershipAgenda",
+                        label=_l("Waiting on the leadership group"), icon="fa-users",
+                        category="Projects")
+    appbuilder.add_view(LeadershipDecisionView, "LeadershipDecisions",
+                        label=_l("Leadership group decisions"), icon="fa-legal",
+                        category="Projects")
+    appbuilder.add_view(SharingRequestView, "SharingRequests", label=_l("Data sharing requests"),
+                        icon="fa-share-alt", category="Plan")
+    appbuilder.add_view(SharingUsageView, "SharingUsage", label=_l("Who uses shared data"),
+                        icon="fa-exchange", category="Plan")
+    public = appbuilder.add_view_no_menu(PublicFeedbackView)
+    for api in (PublicEvaluationApi, DepartmentAssessmentApi, PostEvaluationApi,
+                TrainingRecordApi, LeadershipDecisionApi, SharingRequestApi):
+        appbuilder.add_api(api)
+    evaluation_helpers(current_app)
+    leadership_helpers(current_app)
+    # 公众评价: the form's POST is limited per address (Flask-Limiter, FAB's limiter).
+    from flask_limiter.util import get_remote_address
+    appbuilder.sm.limiter.limit(current_app.config["PUBLIC_EVALUATION_RATE_LIMIT"],
+                                key_func=get_remote_address, methods=["POST"])(public.blueprint)
+
+
 def limit_api_login(appbuilder) -> None:
     """FAB rate-limits the web login only; give the JWT login the same limit."""
     sm = appbuilder.sm
@@ -215,11 +283,14 @@ def limit_api_login(appbuilder) -> None:
 
 
 def register_rules(app: Flask) -> None:
-    """Gates and warnings on lifecycle steps, and demo-data hooks, that packages contribute
-    (DESIGN §3): one place to see every rule a transition checks."""
+    """Gates and warnings on lifecycle steps, project checks, demo-data hooks and the cost
+    provider that packages contribute (DESIGN §3), on this app's registry (core.registry):
+    one place to see every rule a transition checks."""
     from budgets import demo as budgets_demo
-    from budgets.figures import cost_variance_percent
+    from budgets.figures import cost_variance_percent, cost_variance_percents
     from budgets.services import budget_change_errors, plan_mismatch
+    from evaluation import services as evaluation
+    from projects.leadership import services as leadership
     from projects import demo, lifecycle
     from projects.guard import disclosure
     from projects.guard import services as guard
@@ -233,29 +304,37 @@ def register_rules(app: Flask) -> None:
 
     register_setup_steps(app)
     guard.install()
-    lifecycle.add_after("submitted", disclosure.store_at_submission)  # scoped message
-    lifecycle.add_warning("submitted", plan_mismatch)  # the funding plan should equal the budget
-    lifecycle.add_gate("approved", plan_mismatch)  # ... and must at approval
-    lifecycle.add_gate("approved", guard.approval_gate)
-    lifecycle.add_gate(lifecycle.STAGE_APPROVED, guard.approval_gate)
-    add_project_check(budget_change_errors)  # after approval: only through a change request
+    lifecycle.add_after("submitted", disclosure.store_at_submission, app)  # scoped message
+    lifecycle.add_warning("submitted", plan_mismatch, app)  # the plan should equal the budget
+    lifecycle.add_gate("approved", plan_mismatch, app)  # ... and must at approval
+    lifecycle.add_gate("approved", guard.approval_gate, app)
+    lifecycle.add_gate(lifecycle.STAGE_APPROVED, guard.approval_gate, app)
+    add_project_check(budget_change_errors, app)  # after approval: only through a change request
 
-    lifecycle.add_gate("in_construction", schedule.gate_construction)
-    lifecycle.add_gate("accepted", schedule.gate_acceptance)
-    lifecycle.add_gate("evaluated", schedule.gate_evaluation)
-    lifecycle.add_after("approved", schedule.plan_on_approval)
-    demo.add_demo_hook(budgets_demo.seed_funding)
-    demo.add_demo_hook(schedule_demo.seed_schedule)
+    lifecycle.add_gate("in_construction", schedule.gate_construction, app)
+    lifecycle.add_gate("accepted", schedule.gate_acceptance, app)
+    lifecycle.add_gate("evaluated", schedule.gate_evaluation, app)
+    lifecycle.add_gate("evaluated", evaluation.gate_post_evaluation, app)  # the structured 后评价
+    lifecycle.add_gate("approved", leadership.leadership_gate, app)  # 领导小组审议 of major projects
+    lifecycle.add_after("approved", schedule.plan_on_approval, app)
+    demo.add_demo_hook(budgets_demo.seed_funding, app)
+    demo.add_demo_hook(schedule_demo.seed_schedule, app)
 
     # System-raised risks are re-evaluated at the commit of any change to a project, its
     # milestones or its reviews (transitions included), and nightly by `flask risk refresh`.
-    register_cost_variance(cost_variance_percent)  # the cost rule reads budgets' figures
+    # the cost rule reads budgets' figures
+    register_cost_variance(cost_variance_percent, cost_variance_percents, app)
     risk_system.install()
-    demo.add_demo_hook(risk_demo.seed_risks)
+    demo.add_demo_hook(risk_demo.seed_risks, app)
+
+    # Background jobs (core.jobs): importing a module registers its jobs.
+    import projects.guard.stored  # noqa: F401  the portfolio scan
+    import reports.jobs  # noqa: F401  the compliance workbook
+    import risk.jobs  # noqa: F401  risk refresh
 
     # Compliance rules C01-C12 (reports/, rules as data in data/compliance_rules.json).
-    checks.install()
-    risk_check.install()
+    checks.install(app)
+    risk_check.install(app)
 
 
 def register_setup_steps(app: Flask) -> None:

@@ -1,7 +1,7 @@
 """editable records carry a version (SQLAlchemy version_id_col; a stale write is a 409)
 
 Revision ID: d4b2e6f1a3c8
-Revises: c3a1f0e5b2d7
+Revises: c15a0f1e2d3b
 Create Date: 2026-12-02 05:00:00
 """
 from alembic import op
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 
 revision = 'd4b2e6f1a3c8'
-down_revision = 'c3a1f0e5b2d7'
+down_revision = 'c15a0f1e2d3b'
 branch_labels = None
 depends_on = None
 
