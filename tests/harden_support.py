@@ -9,6 +9,8 @@ from core.extensions import db
 # columns that change by merely logging in or out, not data
 VOLATILE = {"ab_user": {"last_login", "login_count", "fail_login_count", "changed_on",
                         "session_epoch"}}
+# operational tables, not data: background jobs, stored scans and caches of derived figures
+OPERATIONAL = {"job", "duplicate_scan", "portfolio_version", "guard_version"}
 
 
 def fingerprint(app) -> dict:
@@ -16,6 +18,8 @@ def fingerprint(app) -> dict:
     result = {}
     with app.app_context():
         for table in Model.metadata.sorted_tables:
+            if table.name in OPERATIONAL:
+                continue
             skip = VOLATILE.get(table.name, set())
             columns = [c for c in table.columns if c.name not in skip]
             order = list(table.primary_key.columns) or columns
@@ -29,3 +33,19 @@ def fingerprint(app) -> dict:
 
 def changed_tables(before: dict, after: dict) -> list[str]:
     return sorted(name for name in after if before.get(name) != after[name])
+
+
+def quick_fingerprint(app) -> dict:
+    """Cheaper, for the route matrix: every table's row count in one query, and the audit
+    chain's head (every change of an audited row, users and roles included, moves it)."""
+    from sqlalchemy import func, text
+    with app.app_context():
+        tables = [t for t in Model.metadata.sorted_tables if t.name not in OPERATIONAL]
+        counts = db.session.execute(select(*[
+            select(func.count()).select_from(t).scalar_subquery().label(t.name)
+            for t in tables])).one()
+        head = db.session.execute(text("SELECT seq, hash FROM audit_chain_head")).first()
+        db.session.rollback()
+    result = dict(zip([t.name for t in tables], counts))
+    result["audit_chain_head"] = tuple(head) if head else None
+    return result
