@@ -315,6 +315,8 @@ def register_rules(app: Flask) -> None:
     register_cost_variance(cost_variance_percent)  # the cost rule reads budgets' figures
     risk_system.install()
     demo.add_demo_hook(risk_demo.seed_risks)
+    from evaluation import demo as evaluation_demo
+    demo.add_demo_hook(evaluation_demo.seed_evaluation)  # assessments, training, ratings, ...
 
     # Compliance rules C01-C12 (reports/, rules as data in data/compliance_rules.json).
     checks.install()
