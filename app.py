@@ -320,6 +320,8 @@ def register_rules(app: Flask) -> None:
 
     # Compliance rules C01-C12 (reports/, rules as data in data/compliance_rules.json).
     checks.install()
+    from evaluation.workbook import write_post_evaluation_sheet
+    registry.add("workbook_sheet", write_post_evaluation_sheet, app)  # 后评价 in the workbook
     risk_check.install()
 
 
