@@ -355,10 +355,11 @@ def register_cli(app: Flask) -> None:
     from projects.cli import demo_cli, projects_cli
     from reports.cli import reports_cli
     from risk.cli import risk_cli
+    from evaluation.cli import evaluation_cli
 
     app.cli.add_command(setup_command)
     for group in (users_cli, audit_cli, plan_cli, projects_cli, demo_cli, budgets_cli, risk_cli,
-                  reports_cli):
+                  reports_cli, evaluation_cli):
         app.cli.add_command(group)
 
 

@@ -198,3 +198,17 @@ def test_the_compliance_workbook_summarises_post_evaluations(app, runner, make_p
     runner.invoke(args=["reports", "compliance", "--out", str(scoped), "--department", "市水利局"])
     rows = list(openpyxl.load_workbook(scoped)["后评价"].iter_rows(values_only=True))
     assert len(rows) == 1  # the filter holds on this sheet too
+
+
+def test_training_import_and_scorecard_commands(app, runner, tmp_path):
+    header = ["department", "held_on", "subject", "hours", "attendees", "passed", "note"]
+    path = tmp_path / "training.xlsx"
+    path.write_bytes(_xlsx([header, ["市公安局", "2014-04-02", "网站管理培训", 8, 30, 28, ""]]
+                           ).getvalue())
+    result = runner.invoke(args=["evaluation", "import-training", str(path)])
+    assert result.exit_code == 0 and "1" in result.output, result.output
+    out = tmp_path / "scorecard.xlsx"
+    result = runner.invoke(args=["evaluation", "scorecard", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    rows = list(openpyxl.load_workbook(out).worksheets[0].iter_rows(values_only=True))
+    assert any(r[0] == 2014 and r[1] == "市公安局" for r in rows[1:])
