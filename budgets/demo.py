@@ -14,8 +14,8 @@ from core import clock
 from core.audit import utcnow
 from core.auditchain import append_events
 from core.extensions import db
+from core.bulk import audit_inserts
 from projects import enums as s
-from projects.demo import _audit_inserts
 from projects.models import Project
 
 CENT = Decimal("0.01")
@@ -134,11 +134,12 @@ def seed_funding(project_rows, rng) -> None:
     _insert_returning_ids(Disbursement, disbursements)
     _insert_returning_ids(Expenditure, expenditures)
     _insert_returning_ids(BudgetChange, changes)
-    if budget_updates:  # fresh demo rows: version 1 (Project is versioned, core.versioning)
+    if budget_updates:
+        # fresh demo rows: version 1 (Project is versioned, core.versioning)
         db.session.execute(update(Project), [{"version": 1, **row} for row in budget_updates])
     for entity, rows in (("funding_line", lines), ("disbursement", disbursements),
                          ("expenditure", expenditures), ("budget_change", changes)):
-        _audit_inserts(entity, rows)
+        audit_inserts(entity, rows)
     _audit_rebaselines(changes)
 
 

@@ -2,7 +2,8 @@
 
 Every refusal is a clear 4xx that changes nothing:
 - a request body over MAX_CONTENT_LENGTH: 413 (Flask);
-- an id in a URL beyond a 64-bit integer: 404 (no such row can exist);
+- an id in a URL beyond a 32-bit integer (the key columns): 404 (no such row can exist);
+- a value the database cannot hold (PostgreSQL's DataError: a number out of range): 422;
 - a NUL byte in a query string, form or JSON body: 400 (PostgreSQL cannot store one);
 - JSON nested deeper than JSON_MAX_DEPTH: 400, before it is parsed (no RecursionError);
 - a text value longer than its column (or TEXT_MAX_LENGTH for Text): 422, at flush, whichever
@@ -18,11 +19,12 @@ from pathlib import Path
 from flask import current_app, request
 from flask_babel import gettext as _
 from sqlalchemy import String, Text, event, inspect
+from sqlalchemy.exc import DataError
 from werkzeug.exceptions import BadRequest, NotFound
 
 from core.errors import ValidationFailed
 
-MAX_ID = 2 ** 63 - 1
+MAX_ID = 2 ** 31 - 1  # every primary key is an INTEGER (32 bits on PostgreSQL)
 _DIGITS = re.compile(r"^-?\d+$")
 
 
@@ -34,6 +36,7 @@ def install(app, session_factory) -> None:
     app.config.setdefault("XLSX_MAX_INFLATED_BYTES", 200 * 1024 * 1024)
     app.config.setdefault("UPLOAD_FOLDER", str(Path(app.instance_path) / "fab-uploads"))
     app.before_request(_check_request)
+    app.register_error_handler(DataError, _out_of_range)
     if not event.contains(session_factory, "before_flush", _check_lengths):
         event.listen(session_factory, "before_flush", _check_lengths)
 
@@ -66,6 +69,42 @@ def _check_request():
                 raise BadRequest(_("NUL characters are not allowed."))
             if json_depth(body) > current_app.config["JSON_MAX_DEPTH"]:
                 raise BadRequest(_("The JSON document is nested too deeply."))
+            too_big = _reference_beyond_keys(request.get_json(silent=True))
+            if too_big:
+                raise ValidationFailed(_("A value is out of range or malformed for the "
+                                         "database."), {too_big: _("No such record.")})
+
+
+REFERENCE_KEYS = {"id", "pk", "project", "funding_line", "line", "source", "department",
+                  "owner_department", "primary_task", "plan_task", "plan_tasks", "reuses",
+                  "milestone", "risk", "finding", "review", "change", "user", "ids"}
+
+
+def _reference_beyond_keys(data, key=None):
+    """The first key naming a row (`project`, `..._id`) whose integer is beyond the key
+    columns' range: PostgreSQL would refuse the lookup with an error (a 500 in FAB's API)."""
+    if isinstance(data, dict):
+        for k, v in data.items():
+            found = _reference_beyond_keys(v, k)
+            if found:
+                return found
+    elif isinstance(data, list):
+        for v in data:
+            found = _reference_beyond_keys(v, key)
+            if found:
+                return found
+    elif isinstance(data, int) and not isinstance(data, bool) and key is not None and (
+            key in REFERENCE_KEYS or str(key).endswith("_id")) and abs(data) > MAX_ID:
+        return str(key)
+    return None
+
+
+def _out_of_range(exc):
+    """PostgreSQL refused a value (e.g. an id or amount beyond its column): nothing is written."""
+    from core.extensions import db
+    db.session.rollback()
+    return {"message": _("A value is out of range or malformed for the database."),
+            "reason": type(getattr(exc, "orig", exc)).__name__}, 422
 
 
 def _has_action(name) -> bool:

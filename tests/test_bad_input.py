@@ -11,6 +11,7 @@ from core.extensions import db
 from harden_support import changed_tables, fingerprint
 
 BIG_ID = str(2 ** 63)
+INT32_ID = str(2 ** 31)  # beyond PostgreSQL's INTEGER keys
 HUGE_ID = "9" * 30
 DEEP = "[" * 100000 + "]" * 100000
 
@@ -45,6 +46,14 @@ def _upload(name, data):
 CASES = [
     ("office", "get", f"/api/v1/project/{BIG_ID}", {}, (404,)),
     ("office", "get", f"/api/v1/project/{HUGE_ID}", {}, (404,)),
+    ("office", "get", f"/api/v1/project/{INT32_ID}", {}, (404,)),
+    ("office", "get", f"/projects/show/{INT32_ID}", {}, (404,)),
+    ("pm", "post", "/api/v1/budgetchange/", {"json": {"reason": "x", "project": 3978353853,
+                                                      "new_budget_total": "1.00"}},
+     (400, 403, 404, 409, 422)),
+    ("pm", "post", "/api/v1/dataitem/", {"json": {"project": 3978353853, "name": "x",
+                                                  "direction": "produces"}},
+     (400, 403, 404, 409, 422)),
     ("office", "put", f"/api/v1/project/{BIG_ID}", {"json": {"name": "x"}}, (404,)),
     ("office", "delete", f"/api/v1/project/{BIG_ID}", {}, (404,)),
     ("office", "post", f"/api/v1/project/{BIG_ID}/transition", {"json": {"to": "submitted"}},
