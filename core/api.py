@@ -12,6 +12,8 @@ A resource without `create`/`change`/`remove` keeps FAB's own write, its pre_* h
 DomainErrors.
 """
 from flask import request
+from flask_babel import gettext as _
+from sqlalchemy.exc import DataError
 from flask_appbuilder import ModelRestApi
 
 from core.errors import DomainError, NotFound
@@ -52,11 +54,20 @@ class ServiceApi(Scoped, ModelRestApi):
         return self.response_400(message="Request is not a JSON object")
 
     def guarded(self, action):
-        """action() -> a response; a DomainError becomes its status instead."""
+        """action() -> a response; a DomainError becomes its status instead, and a value the
+        database refuses (PostgreSQL: a number beyond its column) a 422."""
         try:
             return action()
         except DomainError as exc:
             return self.domain_error(exc)
+        except DataError as exc:
+            return self.out_of_range(exc)
+
+    def out_of_range(self, exc):
+        db.session.rollback()
+        return self.response(422, message=str(_(
+            "A value is out of range or malformed for the database.")),
+            reason=type(getattr(exc, "orig", exc)).__name__)
 
     def write(self, status, action, answer=None):
         """Run action() -> item, or (item, extra answer keys), and commit; answer with
@@ -66,6 +77,8 @@ class ServiceApi(Scoped, ModelRestApi):
                 outcome = action()
         except DomainError as exc:
             return self.domain_error(exc)
+        except DataError as exc:
+            return self.out_of_range(exc)
         item, extra = outcome if isinstance(outcome, tuple) else (outcome, {})
         if answer is not None:
             return self.response(status, **answer(item))
