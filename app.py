@@ -183,7 +183,7 @@ def register_rules() -> None:
     from budgets import demo as budgets_demo
     from budgets.figures import cost_variance_percent
     from budgets.services import budget_change_errors, plan_mismatch
-    from projects import demo, lifecycle
+    from projects import demo, desk, lifecycle
     from projects.guard import services as guard
     from projects.schedule import demo as schedule_demo
     from projects.schedule import services as schedule
@@ -197,8 +197,8 @@ def register_rules() -> None:
     lifecycle.add_after("submitted", guard.store_at_submission)
     lifecycle.add_warning("submitted", plan_mismatch)  # the funding plan should equal the budget
     lifecycle.add_gate("approved", plan_mismatch)  # ... and must at approval
-    lifecycle.add_gate("approved", guard.approval_gate)
-    lifecycle.add_gate(lifecycle.STAGE_APPROVED, guard.approval_gate)
+    lifecycle.add_gate("approved", desk.approval_gate)  # judged on the check the Office saw
+    lifecycle.add_gate(lifecycle.STAGE_APPROVED, desk.approval_gate)
     add_project_check(budget_change_errors)  # after approval: only through a change request
 
     lifecycle.add_gate("in_construction", schedule.gate_construction)

@@ -9,7 +9,7 @@ from marshmallow import ValidationError
 from core.errors import DomainError
 from core.extensions import db
 from core.security import current_user
-from projects import lifecycle, reviews, services
+from projects import desk, lifecycle, reviews, services
 from projects.guard import services as guard
 from projects.filters import VisibleProjectChildren, VisibleProjects
 from projects.models import Project, Review
@@ -208,12 +208,12 @@ class ProjectApi(DomainErrorsApi):
             return self.response_422(message={"justifications": ["Expected an object."]})
         try:
             project = services.get_visible_project(pk, current_user())
-            for code in body.get("reuses") or []:
-                guard.add_reuse_link(project, str(code))
-            warnings = reviews.decide(project, str(body.get("decision", "")), current_user(),
-                                      str(body.get("comment") or ""),
-                                      str(body.get("conditions") or ""),
-                                      {str(k): str(v) for k, v in justifications.items()})
+            warnings = desk.decide_with_check(
+                project, str(body.get("decision", "")), current_user(),
+                str(body.get("comment") or ""), str(body.get("conditions") or ""),
+                justifications={str(k): str(v) for k, v in justifications.items()},
+                reuses=[str(code) for code in body.get("reuses") or []],
+                check_id=body.get("check_id"))
             db.session.commit()
         except DomainError as exc:
             return self.domain_error(exc)

@@ -37,7 +37,7 @@ def is_final_stage(project: Project) -> bool:
 
 
 def decide(project: Project, decision: str, user=None, comment: str = "", conditions: str = "",
-           justifications: dict | None = None) -> list[str]:
+           justifications: dict | None = None, extra: dict | None = None) -> list[str]:
     """The Office decides the stage under review. Returns warnings to show. An approval runs
     the lifecycle gates (the duplicate-construction rule among them) at every stage."""
     if decision not in DECISION_TARGETS:
@@ -48,7 +48,7 @@ def decide(project: Project, decision: str, user=None, comment: str = "", condit
                          status=project.status_label()))
     stage = current_stage(project)
     context = {"justifications": justifications or {}, "stage": stage,
-               "conditions": (conditions or "").strip() or None}
+               "conditions": (conditions or "").strip() or None, **(extra or {})}
     with lifecycle.decision_context(context):
         if decision != "approve" or is_final_stage(project):
             return lifecycle.transition(project, DECISION_TARGETS[decision], user, comment,

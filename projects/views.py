@@ -16,7 +16,7 @@ from core.export import send_xlsx
 from core.extensions import db
 from core.security import OFFICE, current_user, has_role
 from core.viewhelpers import ExportableList, ServiceCheckedView
-from projects import importer, lifecycle, reviews
+from projects import desk, importer, lifecycle, reviews
 from projects.enums import CATEGORIES, IN_REVIEW, PROTECTION_LEVELS, REVIEW_STAGES, STATUSES
 from projects.guard import services as guard
 from projects.filters import OwnDepartmentOnly, VisibleProjectChildren, VisibleProjects
@@ -128,11 +128,24 @@ class ProjectModelView(ExportableList, ServiceCheckedView, ModelView):
     @expose("/show/<pk>", methods=["GET"])
     @has_access
     def show(self, pk):
+        return self._render_show(pk)
+
+    def _render_show(self, pk, entered=None, refusal=None):
+        """The project page; for the Office while in review, the decision form on the
+        duplicate check it is shown (frozen), prefilled with what was typed (a refused
+        decision: `entered`, `refusal`) or carried from an earlier stage."""
         widgets = self._show(pk)
         project = db.session.get(Project, int(pk))
         user = current_user()
         deciding = project.status == IN_REVIEW and has_role(user, OFFICE)
-        matches, hidden = guard.visible_matches(guard.check_project(project), user)
+        shown = None
+        if deciding:
+            shown = desk.frozen_check(project)
+            matches = shown.result.get("matches", [])
+            db.session.commit()
+            hidden = 0
+        else:
+            matches, hidden = guard.visible_matches(guard.check_project(project), user)
         return self.render_template(
             self.show_template, pk=pk, title=self.show_title, widgets=widgets,
             related_views=self._related_views, project=project,
@@ -140,25 +153,37 @@ class ProjectModelView(ExportableList, ServiceCheckedView, ModelView):
             deciding=deciding, stage=reviews.current_stage(project),
             final_stage=reviews.is_final_stage(project), matches=matches,
             hidden_matches=hidden, submitted_check=guard.latest_check(project.id, "submission"),
-            stage_labels=REVIEW_STAGES)
+            stage_labels=REVIEW_STAGES, shown_check=shown,
+            groups=desk.form_groups(project, matches, entered) if deciding else [],
+            settlement_choices=desk.SETTLEMENTS, entered=entered or {},
+            refusal=refusal), 422 if refusal else 200
 
     @expose("/decide/<int:pk>", methods=["POST"])
     @has_access
     @permission_name("decide")
     def decide(self, pk):
         """The Office's decision form: decision, comment, conditions, and per possible
-        duplicate a justification or a reuse link."""
+        duplicate (or family of them) a reuse link, a later phase or a justification. A
+        refusal shows the form again with everything typed and the missing boxes marked."""
         form = request.form
-        justifications = {key[len("justify_"):]: value for key, value in form.items()
-                          if key.startswith("justify_")}
-
-        def decide(project, user):
-            for code in form.getlist("reuse"):
-                guard.add_reuse_link(project, code)
-            return reviews.decide(project, form.get("decision", ""), user,
-                                  form.get("comment", ""), form.get("conditions", ""),
-                                  justifications)
-        return self._act_on(pk, decide, _("Decision recorded: %(status)s."))
+        user = current_user()
+        try:
+            project = get_visible_project(pk, user)
+            warnings = desk.decide_with_check(
+                project, form.get("decision", ""), user, form.get("comment", ""),
+                form.get("conditions", ""), entries=desk.entries_from_form(form),
+                check_id=form.get("check_id"))
+            db.session.commit()
+        except DomainError as exc:
+            db.session.rollback()
+            if exc.status == 404:
+                abort(404)
+            return self._render_show(pk, entered=form.to_dict(), refusal=exc)
+        flash(_("Decision recorded: %(status)s.") % {"status": project.status_label()},
+              "success")
+        for warning in warnings:
+            flash(warning, "warning")
+        return redirect(url_for(".show", pk=pk))
 
     @expose("/transition/<int:pk>", methods=["POST"])
     @has_access
