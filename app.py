@@ -111,6 +111,8 @@ def register_views(appbuilder) -> None:
     appbuilder.add_link("RiskEscalation", label=_l("Escalation list"), icon="fa-level-up",
                         href="/risk/escalation", category="Risk")
     register_risk_helpers(current_app)
+    from projects import banner
+    banner.install(current_app._get_current_object())
     appbuilder.add_view(AuditEventView, "AuditTrail", label=_l("Audit trail"), icon="fa-history",
                         category="Audit", category_label=_l("Audit"))
     register_budget_views(appbuilder)

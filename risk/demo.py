@@ -10,6 +10,7 @@ from sqlalchemy.orm import selectinload
 from core.audit import SYSTEM, utcnow
 from core.extensions import db
 from projects.demo import _audit_inserts, _bulk
+from projects.demo_life import demo_today
 from projects.models import Project
 from risk import scoring
 from risk.models import Risk
@@ -37,20 +38,20 @@ MANUAL = [  # category, title, likelihood, impact
 
 def _row(next_id, project_id, category, title, likelihood, impact, today, rng, cause=None,
          description=None):
-    reviewed = rng.random() < 0.5
+    reviewed = rng.random() < 0.92  # most risks have an owner and a plan
     return dict(id=next_id, project_id=project_id, category=category, title=title[:200],
                 description=description, likelihood=likelihood, impact=impact,
                 score=likelihood * impact,
                 owner=rng.choice(OWNERS) if reviewed or not cause else None,
                 mitigation=MITIGATIONS[category] if reviewed else None,
                 status="mitigating" if reviewed and rng.random() < 0.6 else "open",
-                next_review=today + dt.timedelta(days=rng.randint(-45, 60)), cause=cause,
+                next_review=today + dt.timedelta(days=rng.randint(-3, 30) if reviewed else rng.randint(-10, 40)), cause=cause,
                 raised_by=SYSTEM if cause else "pm", raised_at=utcnow())
 
 
 def seed_risks(project_rows, rng, today: dt.date | None = None) -> int:
     """Risks for the seeded projects that are approved or later. Returns the number added."""
-    today = today or dt.date.today()
+    today = today or demo_today()
     next_id = (db.session.scalar(select(func.max(Risk.id))) or 0) + 1
     specs = scoring.load_rules()["system_risks"]
     ids = [r["id"] for r in project_rows if r["status"] in WATCHED]

@@ -10,6 +10,7 @@ from core.audit import utcnow
 from core.extensions import db
 from projects import enums as s
 from projects.demo import _audit_inserts, _bulk
+from projects.demo_life import demo_today
 from projects.schedule import rules
 from projects.schedule.models import AuditFinding, Milestone, Rebaseline
 
@@ -26,6 +27,7 @@ DONE_BY_STATUS[s.EVALUATED] = DONE_BY_STATUS[s.IN_OPERATION] | {"post_evaluation
 DONE_BY_STATUS[s.CLOSED] = DONE_BY_STATUS[s.EVALUATED]
 REPORTS_DONE = {s.ACCEPTED, s.IN_OPERATION, s.EVALUATED, s.CLOSED}
 SLIPS = [-7, -3, 0, 0, 0, 2, 5, 10, 15, 30, 45, 90]
+EVALUATION_SLIPS = [-120, -90, -60, -45, -30, -30, -20, -10, -10, 15]  # due a year after acceptance
 
 FINDINGS = [
     ("high", "项目未按规定委托工程监理单位,监理报告缺失。"),
@@ -53,14 +55,15 @@ def _milestone_rows(row, rng, today, next_id):
         done = p.type in done_types or (is_report and (
             row["status"] in REPORTS_DONE or (row["status"] != s.APPROVED and p.date < today
                                               and rng.random() < 0.9)))
-        actual = min(p.date + dt.timedelta(days=rng.choice(SLIPS)), today) if done else None
+        slip = rng.choice(EVALUATION_SLIPS if p.type == "post_evaluation" else SLIPS)
+        actual = min(p.date + dt.timedelta(days=slip), today) if done else None
         out.append(dict(id=next_id + len(out), project_id=row["id"], type=p.type,
                         sequence=p.sequence, planned_date=p.date, baseline_date=p.date,
                         actual_date=actual, status="done" if done else "planned",
                         created_at=utcnow()))
     open_rows = [r for r in out if r["status"] == "planned"]
     late = [r["baseline_date"] for r in open_rows if r["baseline_date"] < today]
-    if late and rng.random() < 0.7:
+    if late and rng.random() < 0.9:
         shift = dt.timedelta(days=(today - min(late)).days + rng.randint(3, 60))
         for r in open_rows:
             r["planned_date"] = r["baseline_date"] + shift
@@ -113,7 +116,7 @@ def seed_schedule(project_rows, rng, today: dt.date | None = None) -> tuple[int,
     """Milestones for every approved-or-later project (re-baselined for most long-delayed
     ones), findings for about one in seven of those under construction or later. Returns
     (milestones, findings) added."""
-    today = today or dt.date.today()
+    today = today or demo_today()
     next_m = (db.session.scalar(select(func.max(Milestone.id))) or 0) + 1
     next_f = (db.session.scalar(select(func.max(AuditFinding.id))) or 0) + 1
     next_r = (db.session.scalar(select(func.max(Rebaseline.id))) or 0) + 1
