@@ -87,6 +87,7 @@ def seed_projects(count: int, seed: int = 2012, prefix: str = "DEMO",
             contractor=rng.choice(CONTRACTORS) if status in s.APPROVED_OR_LATER else None,
             status=status, created_at=now, updated_at=now, created_by="demo",
             submitted_at=life["submitted_at"]))
+        project_rows[-1].update(demo_life.disclosure_of(project_rows[-1]))
         link_rows.append({"project_id": next_id, "plan_task_id": primary.id})
         review_rows += demo_life.review_rows(project_rows[-1], life_rng, as_of,
                                              next_review_id + len(review_rows))

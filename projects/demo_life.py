@@ -175,6 +175,20 @@ def _freeze_in_reviews(project_id, matches, reviews, rng, threshold):
                                    "justification": text} for code, text in justified.items()}}
 
 
+# Projects the Office keeps off the public pages (不予公开), by what their name says.
+WITHHELD = (("涉密", "涉及国家秘密的涉密网络,不予公开。"),
+            ("看守所", "监管场所安全防范设施,不予公开。"),
+            ("监所", "监管场所安全防范设施,不予公开。"),
+            ("保密", "涉及保密事项,不予公开。"))
+
+
+def disclosure_of(project: dict) -> dict:
+    """withheld and withheld_reason of a seeded project."""
+    text = f"{project.get('name', '')} {project.get('description', '')}"
+    reason = next((why for word, why in WITHHELD if word in text), None)
+    return {"withheld": reason is not None, "withheld_reason": reason}
+
+
 def as_of_stamp(as_of: dt.date) -> dt.datetime:
     """created_at of the demo rows: the as-of day, so the banner can say it."""
     now = utcnow()

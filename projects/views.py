@@ -16,7 +16,7 @@ from core.export import send_xlsx
 from core.extensions import db
 from core.security import OFFICE, current_user, has_role
 from core.viewhelpers import ExportableList, ServiceCheckedView
-from projects import desk, importer, lifecycle, reviews
+from projects import desk, disclosure_flag, importer, lifecycle, reviews
 from projects.enums import CATEGORIES, IN_REVIEW, PROTECTION_LEVELS, REVIEW_STAGES, STATUSES
 from projects.guard import services as guard
 from projects.filters import OwnDepartmentOnly, VisibleProjectChildren, VisibleProjects
@@ -156,6 +156,7 @@ class ProjectModelView(ExportableList, ServiceCheckedView, ModelView):
             stage_labels=REVIEW_STAGES, shown_check=shown,
             groups=desk.form_groups(project, matches, entered) if deciding else [],
             settlement_choices=desk.SETTLEMENTS, entered=entered or {},
+            may_withhold=has_role(user, OFFICE),
             refusal=refusal), 422 if refusal else 200
 
     @expose("/decide/<int:pk>", methods=["POST"])
@@ -184,6 +185,15 @@ class ProjectModelView(ExportableList, ServiceCheckedView, ModelView):
         for warning in warnings:
             flash(warning, "warning")
         return redirect(url_for(".show", pk=pk))
+
+    @expose("/withhold/<int:pk>", methods=["POST"])
+    @has_access
+    @permission_name("decide")
+    def withhold(self, pk):
+        """The Office's 不予公开 flag with its reason."""
+        return self._act_on(pk, lambda project, user: disclosure_flag.set_withheld(
+            project, request.form.get("withheld") == "1", request.form.get("withheld_reason", ""),
+            user) or [], _("Disclosure setting saved."))
 
     @expose("/transition/<int:pk>", methods=["POST"])
     @has_access
