@@ -167,6 +167,8 @@ def register_report_views(appbuilder) -> None:
     appbuilder.add_view(DisclosureView, "Disclosure", label=_l("Public disclosure"),
                         icon="fa-bullhorn", category="Reports")
     appbuilder.add_view_no_menu(DashboardView)
+    from reports.dossier_views import DossierView
+    appbuilder.add_view_no_menu(DossierView)
 
 
 def limit_api_login(appbuilder) -> None:

@@ -115,6 +115,7 @@ ROLE_POLICY = {
     ],
     AUDITOR: [
         (_PLAN + "|" + _PROJECTS + "|" + _AUDIT + "|" + _API_DOCS + "|" + _PORTFOLIO, _READ),
+        (r"DossierView", r"can_show"),  # 项目档案: one project's readable trail
         (_SCHEDULE, _READ),
         (r"AuditFindingView|AuditFindingApi", r"can_(add|edit|post|put|upload)"),
         (_FUNDING, _READ),

@@ -73,7 +73,8 @@ class ComplianceView(BaseView):
             "reports/compliance.html", result=result, summary=summary,
             failures=failures[:200], failure_count=len(failures), filters=filters,
             departments=departments, tasks=tasks, outcomes=OUTCOMES, severities=SEVERITIES,
-            PASS=PASS, FAIL=FAIL, NA=NA, args=request.args)
+            PASS=PASS, FAIL=FAIL, NA=NA, args=request.args,
+            may_dossier=self.appbuilder.sm.has_access("can_show", "DossierView"))
 
     @expose("/download")
     @has_access
