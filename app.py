@@ -5,7 +5,7 @@ from flask import Flask
 from sqlalchemy.orm import Session
 
 import config as config_module
-from core import audit
+from core import audit, registry
 from core.extensions import db, migrate, new_appbuilder
 
 
@@ -32,7 +32,8 @@ def create_app(overrides: dict | None = None) -> Flask:
         appbuilder = new_appbuilder()
         appbuilder.init_app(app, db.session)
         register_views(appbuilder)
-    register_rules()
+    registry.install(app)
+    register_rules(app)
     register_cli(app)
     register_error_pages(app)
     return app
@@ -181,7 +182,7 @@ def limit_api_login(appbuilder) -> None:
             sm.limiter.limit(sm.auth_rate_limit, methods=["POST"])(view.blueprint)
 
 
-def register_rules() -> None:
+def register_rules(app: Flask) -> None:
     """Gates and warnings on lifecycle steps, and demo-data hooks, that packages contribute
     (DESIGN §3): one place to see every rule a transition checks."""
     from budgets import demo as budgets_demo
@@ -197,6 +198,7 @@ def register_rules() -> None:
     from risk import system as risk_system
     from risk.costs import register_cost_variance
 
+    register_setup_steps(app)
     guard.install()
     lifecycle.add_after("submitted", guard.store_at_submission)
     lifecycle.add_warning("submitted", plan_mismatch)  # the funding plan should equal the budget
@@ -223,9 +225,32 @@ def register_rules() -> None:
     risk_check.install()
 
 
+def register_setup_steps(app: Flask) -> None:
+    """What `flask setup` loads after the schema and the roles: the plan, the departments and
+    the funding sources from their data files (each step idempotent, printing one line)."""
+    from flask import current_app
+
+    from budgets.services import seed_funding_sources
+    from plan.services import load_departments, load_plan
+
+    def plan():
+        result = load_plan(current_app.config["PLAN_FILE"])
+        return f"plan tasks per section: {result['sections']} (changed rows: {result['changed']})"
+
+    def departments():
+        return f"departments added: {load_departments(current_app.config['DEPARTMENTS_FILE'])}"
+
+    def funding_sources():
+        sources = seed_funding_sources(current_app.config["FUNDING_SOURCES_FILE"])
+        return f"funding sources added: {sources}"
+
+    for step in (plan, departments, funding_sources):
+        registry.add("setup", step, app)
+
+
 def register_cli(app: Flask) -> None:
-    from core.cli import setup_command, users_cli
-    from plan.cli import plan_cli
+    from core.cli import setup_command
+    from plan.cli import plan_cli, users_cli
     from budgets.cli import budgets_cli
     from projects.cli import demo_cli, projects_cli
     from reports.cli import reports_cli

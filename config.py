@@ -45,7 +45,7 @@ class BaseConfig:
     FAB_CREATE_DB = False  # Alembic owns the schema
     FAB_ADD_SECURITY_API = False
     FAB_SECURITY_MANAGER_CLASS = "core.security.PlanGuardSecurityManager"
-    FAB_INDEX_VIEW = "core.views.HomeView"
+    FAB_INDEX_VIEW = "reports.home.HomeView"
     FAB_API_MAX_PAGE_SIZE = 500
     AUTH_TYPE = 1  # AUTH_DB
     AUTH_ROLE_ADMIN = "Admin"

@@ -1,7 +1,7 @@
 """Web views: the funding section of a project page (forms post to ProjectFundingView), the
 read-only lists of lines, payments and change requests, and the funding sources the Office keeps.
 The portfolio execution page and the import are in `budgets.pages`."""
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, redirect, request, url_for
 from flask_appbuilder import BaseView, ModelView, expose, has_access
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import permission_name
@@ -12,10 +12,10 @@ from sqlalchemy import select
 from budgets import figures, services
 from budgets.filters import VisibleLinePayments, VisibleProjectRows
 from budgets.models import BudgetChange, Disbursement, Expenditure, FundingLine, FundingSource
-from core.errors import DomainError
 from core.extensions import db
 from core.security import OFFICE, current_user, has_role
 from core.viewhelpers import ServiceCheckedView
+from core.web import refusable
 from projects.enums import APPROVED_OR_LATER
 
 LABELS = {
@@ -67,19 +67,14 @@ class ProjectFundingView(BaseView):
     default_view = "back"
 
     def _back(self, project_id):
-        return redirect(url_for("ProjectModelView.show", pk=project_id) + "#funding")
+        return redirect(self._back_url(project_id))
+
+    @staticmethod
+    def _back_url(project_id):
+        return url_for("ProjectModelView.show", pk=project_id) + "#funding"
 
     def _do(self, project_id, action, done):
-        try:
-            action()
-            db.session.commit()
-            flash(done, "success")
-        except DomainError as exc:
-            db.session.rollback()
-            if exc.status == 404:
-                abort(404)
-            flash(str(exc), "danger")
-        return self._back(project_id)
+        return refusable(action, done, self._back_url(project_id))
 
     def _form(self, *keys):
         return {k: request.form.get(k) for k in keys if request.form.get(k) not in (None, "")}

@@ -16,6 +16,8 @@ from flask_appbuilder import Model
 from sqlalchemy import DateTime, Integer, String, Text, event, insert, inspect
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from core import clock
+
 _actor = contextvars.ContextVar("planguard_actor", default=None)
 SYSTEM = "system"
 
@@ -44,8 +46,8 @@ class AuditEvent(Model):
 
 
 def utcnow() -> dt.datetime:
-    """Naive UTC: every timestamp PlanGuard stores is UTC."""
-    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    """Naive UTC from the one clock (`core.clock.now`)."""
+    return clock.now()
 
 
 def current_actor() -> str:

@@ -6,6 +6,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
+from core import clock
 from core.extensions import db
 from projects.models import Project
 
@@ -16,8 +17,10 @@ _CACHE_SECONDS = 60
 
 
 def demo_as_of():
-    """The day the demo portfolio is dated to (its rows' creation day), or None without a
-    demo; read at most once a minute per worker."""
+    """The day the demo portfolio is dated to: the clock's set day (PLANGUARD_AS_OF), else
+    the day the demo rows were seeded; None without a demo. Read at most once a minute."""
+    if clock.as_of() is not None:
+        return clock.as_of()
     cache = current_app.extensions.setdefault("planguard_demo_as_of", {})
     if cache.get("until", 0) < time.monotonic():
         stamp = db.session.scalar(select(func.max(Project.created_at)).where(

@@ -79,4 +79,5 @@ def demo_seed(count, seed, users, if_empty, as_of):
         if users:
             for line in seed_demo_users():
                 click.echo(line)
+            db.session.commit()
     click.echo(f"{added} demo projects added in {time.perf_counter() - started:.1f} s")

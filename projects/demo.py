@@ -13,6 +13,7 @@ from pathlib import Path
 from flask import current_app
 from sqlalchemy import func, insert, select, text
 
+from core import clock
 from core.audit import AuditEvent, current_actor, utcnow
 from core.extensions import db
 from plan.models import Department, PlanTask
@@ -100,7 +101,7 @@ def seed_projects(count: int, seed: int = 2012, prefix: str = "DEMO",
     _sync_sequences("project", "review")
     _audit_inserts("project", project_rows)
     _audit_inserts("review", review_rows)
-    with demo_life.seeding_as_of(as_of):
+    with clock.frozen(as_of):  # every package's demo rows are dated to the same day
         for hook in _HOOKS:
             hook(project_rows, random.Random(seed + 1))
     from projects.guard.services import bump_version
@@ -164,13 +165,13 @@ DEMO_USERS = [  # username, role, department code or name
 
 def seed_demo_users() -> list[str]:
     """One user per role with password = username (development only; refused in production)."""
-    from core.cli import create_user
+    from plan.services import add_user
 
     if current_app.config["PLANGUARD_ENV"] == "production":
         return ["demo users are not created in production"]
     lines = []
     for username, role, department in DEMO_USERS:
         if current_app.appbuilder.sm.find_user(username=username) is None:
-            create_user(username, username, role, department)
+            add_user(username, username, role, department)
             lines.append(f"demo user {username}/{username} ({role}, {department})")
     return lines

@@ -7,11 +7,9 @@ schedule variance, risks and compliance rules read like a live portfolio.
 `store_checks(...)` the guard's results from one portfolio scan (a few approvals are left
 without a justification, as in a real city, so rule C02 fails for a few percent).
 """
-import contextlib
-import contextvars
 import datetime as dt
 
-from core.audit import utcnow
+from core import clock
 from projects import enums as s
 
 # Share of each status in a portfolio well under way (weights, not counts).
@@ -33,28 +31,9 @@ JUSTIFICATIONS = ["依托该平台建设,不另建同类功能。", "为该系�
                   "服务对象和业务范围不同,不属于重复建设。"]
 
 
-_as_of = contextvars.ContextVar("planguard_demo_as_of", default=None)
-
-
-@contextlib.contextmanager
-def seeding_as_of(day: dt.date):
-    """While seeding, every package's demo hook dates its rows relative to `day`."""
-    token = _as_of.set(day)
-    try:
-        yield day
-    finally:
-        _as_of.reset(token)
-
-
 def demo_today() -> dt.date:
-    """The demo's "as of" day: the day being seeded, else the one clock's today."""
-    if _as_of.get() is not None:
-        return _as_of.get()
-    try:
-        from core.clock import today
-    except ImportError:  # before the clock lands in core
-        return dt.date.today()
-    return today()
+    """The demo's "as of" day: the one clock's today (PLANGUARD_AS_OF, or clock.frozen)."""
+    return clock.today()
 
 
 def _at(day: dt.date, hour=10) -> dt.datetime:
@@ -191,5 +170,4 @@ def disclosure_of(project: dict) -> dict:
 
 def as_of_stamp(as_of: dt.date) -> dt.datetime:
     """created_at of the demo rows: the as-of day, so the banner can say it."""
-    now = utcnow()
-    return dt.datetime.combine(as_of, now.time().replace(microsecond=0))
+    return dt.datetime.combine(as_of, clock.now().time().replace(microsecond=0))

@@ -16,9 +16,10 @@ from sqlalchemy import select
 from core.errors import DomainError
 from core.extensions import db
 from plan.models import Department, PlanTask
+from plan.services import find_department
 from projects.enums import CATEGORIES
 from projects.schemas import INPUT_KEYS
-from projects.services import create_project, find_department
+from projects.services import create_project
 
 SUFFIXES = (".xlsx", ".json")
 

@@ -9,15 +9,17 @@ from decimal import Decimal
 from flask import current_app
 from flask_babel import gettext as _
 from marshmallow import ValidationError
-from sqlalchemy import case, or_, select
+from sqlalchemy import case, select
 
 from core.errors import NotAllowed, NotFound, ValidationFailed
 from core.extensions import db
 from core.security import ADMIN, OFFICE, has_role, is_department_scoped
 from plan.models import Department, PlanTask
+from plan.services import find_department
 from projects.enums import APPROVED_OR_LATER, CATEGORIES, EDITABLE_BY_DEPARTMENT
 from projects.models import Project
-from projects.schemas import ProjectInputSchema, ProjectUpdateSchema, localized
+from core.schemas import localized
+from projects.schemas import ProjectInputSchema, ProjectUpdateSchema
 
 MAX_BUDGET = Decimal("999999999999.99")
 # Checks other packages add to every project write (e.g. budgets: an approved project's budget
@@ -98,14 +100,6 @@ def ensure_may_change(user, project: Project, deleting: bool = False) -> None:
 
 
 # --- what a valid project is -------------------------------------------------------------
-
-def find_department(ref: str | None) -> Department | None:
-    """A department by its code or its name."""
-    if not ref:
-        return None
-    return db.session.scalar(select(Department).where(
-        or_(Department.code == ref, Department.name == ref)))
-
 
 def find_plan_tasks(codes: list[str]) -> tuple[list[PlanTask], list[str]]:
     """The plan tasks named by code, in the given order, and the codes that name none."""

@@ -16,6 +16,7 @@ from core.export import send_xlsx
 from core.extensions import db
 from core.security import OFFICE, current_user, has_role
 from core.viewhelpers import ExportableList, ServiceCheckedView
+from core.web import refusable
 from projects import desk, disclosure_flag, importer, lifecycle, reviews
 from projects.enums import CATEGORIES, IN_REVIEW, PROTECTION_LEVELS, REVIEW_STAGES, STATUSES
 from projects.guard import services as guard
@@ -207,19 +208,14 @@ class ProjectModelView(ExportableList, ServiceCheckedView, ModelView):
     def _act_on(self, pk, action, done_message):
         """Run action(project, user) -> warnings; commit, or roll back and show the refusal."""
         user = current_user()
-        try:
+        project = None
+
+        def run():
+            nonlocal project
             project = get_visible_project(pk, user)
-            warnings = action(project, user)
-            db.session.commit()
-            flash(done_message % {"status": project.status_label()}, "success")
-            for warning in warnings:
-                flash(warning, "warning")
-        except DomainError as exc:
-            db.session.rollback()
-            if exc.status == 404:
-                abort(404)
-            flash(str(exc), "danger")
-        return redirect(url_for(".show", pk=pk))
+            return action(project, user)
+        return refusable(run, lambda: done_message % {"status": project.status_label()},
+                         url_for(".show", pk=pk))
 
     def export_row(self, project):
         return export_row(project)

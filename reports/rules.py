@@ -15,6 +15,7 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 
+from core import clock
 from core.extensions import db
 from plan.models import Department, PlanTask
 from projects.models import Project, project_plan_task
@@ -164,7 +165,7 @@ class Result:
 def evaluate(filters: Filters | None = None, on: dt.date | None = None) -> Result:
     """Judge every project in scope against every active rule, one rule at a time in SQL."""
     filters = filters or Filters()
-    on = on or dt.date.today()
+    on = on or clock.today()
     scope = scope_query(filters)
     rules = active_rules()
     result = Result(rules=rules, on=on)

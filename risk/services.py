@@ -8,13 +8,14 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import inspect, select
 
+from core import clock
 from core.audit import AuditEvent, current_actor, utcnow
 from core.errors import Conflict, NotAllowed, NotFound, ValidationFailed
 from core.extensions import db
+from core.schemas import parse
 from core.security import is_department_scoped
 from projects.enums import CLOSED as PROJECT_CLOSED
 from projects.models import Project
-from projects.schedule.schemas import parse
 from projects.schedule.services import find_project
 from risk import scoring
 from risk.enums import ACTIVE, CATEGORIES, CLOSED, OPEN, STATUSES
@@ -24,10 +25,6 @@ from risk.schemas import RiskInputSchema, RiskUpdateSchema
 _INVALID = _l("The risk has invalid fields.")
 FIELDS = ("category", "title", "description", "likelihood", "impact", "owner", "mitigation",
           "status", "next_review")
-
-
-def today() -> dt.date:
-    return dt.date.today()
 
 
 # --- who sees and keeps risks ---------------------------------------------------------------
@@ -106,7 +103,7 @@ def _set_status(risk: Risk, status: str) -> None:
 
 
 def default_review_date(on: dt.date | None = None) -> dt.date:
-    return (on or today()) + dt.timedelta(days=int(current_app.config["RISK_REVIEW_DAYS"]))
+    return (on or clock.today()) + dt.timedelta(days=int(current_app.config["RISK_REVIEW_DAYS"]))
 
 
 def create_risk(raw: dict, user=None) -> Risk:
@@ -198,7 +195,7 @@ def risk_query(user, active_only: bool = False):
 
 def overdue_reviews(user, on: dt.date | None = None, limit: int | None = None) -> list[Risk]:
     """Risks not closed whose next review date has passed, the longest overdue first."""
-    on = on or today()
+    on = on or clock.today()
     query = risk_query(user, active_only=True).where(Risk.next_review < on).order_by(
         Risk.next_review, Risk.id)
     if limit:

@@ -12,11 +12,12 @@ from flask_babel import lazy_gettext as _l
 from wtforms import IntegerField, SelectField
 from wtforms.validators import InputRequired, NumberRange
 
+from core import clock
 from core.errors import DomainError
 from core.export import xlsx_response
-from core.extensions import db
 from core.security import OFFICE, current_user, has_role
 from core.viewhelpers import ExportableList, ServiceCheckedView
+from core.web import refusable
 from projects.filters import VisibleProjects
 from projects.services import get_visible_project
 from risk import charts, costs, rating, scoring, services
@@ -168,7 +169,7 @@ class RiskPagesView(BaseView):
     @has_access
     @permission_name("list")
     def reviews(self):
-        on = services.today()
+        on = clock.today()
         return self.render_template("risk/reviews.html", on=on,
                                     risks=services.overdue_reviews(current_user(), on, 1000))
 
@@ -198,7 +199,7 @@ class RiskPagesView(BaseView):
     @has_access
     @permission_name("escalation")
     def escalation(self):
-        return self.render_template("risk/escalation.html", on=services.today(),
+        return self.render_template("risk/escalation.html", on=clock.today(),
                                     cost_active=costs.cost_rule_active(),
                                     **rating.escalation(current_user()))
 
@@ -225,18 +226,12 @@ class RiskPagesView(BaseView):
     def rate(self, project_id):
         """The Office's manual rating with its reason."""
         user = current_user()
-        try:
-            project = get_visible_project(project_id, user)
-            rating.set_manual_rating(project, {"rating": _int(request.form.get("rating")),
-                                               "reason": request.form.get("reason", "")}, user)
-            db.session.commit()
-            flash(_("The manual rating is recorded."), "success")
-        except DomainError as exc:
-            db.session.rollback()
-            if exc.status == 404:
-                abort(404)
-            flash(str(exc), "danger")
-        return redirect(url_for("ProjectModelView.show", pk=project_id) + "#risk-panel")
+        return refusable(lambda: rating.set_manual_rating(
+            get_visible_project(project_id, user),
+            {"rating": _int(request.form.get("rating")),
+             "reason": request.form.get("reason", "")}, user),
+            _("The manual rating is recorded."),
+            url_for("ProjectModelView.show", pk=project_id) + "#risk-panel")
 
 
 def _int(value):
@@ -269,7 +264,7 @@ def project_risk(project) -> dict:
     return {"visible": True, "risks": list(project.risks), "rated": rated, "rating": result,
             "history": rating.rating_history(project)[:20], "may_keep": _may_keep(project),
             "may_rate": user is not None and has_role(user, OFFICE),
-            "on": services.today(), "cost_active": costs.cost_rule_active()}
+            "on": clock.today(), "cost_active": costs.cost_rule_active()}
 
 
 def register_template_helpers(app) -> None:

@@ -40,10 +40,11 @@ def app():
         _drop_everything()
         result = app.test_cli_runner().invoke(args=["setup"])
         assert result.exit_code == 0, result.output
-        from core.cli import create_user
+        from plan.services import add_user
         for username, (role, department) in USERS.items():
             if username != "admin":
-                create_user(username, PASSWORD, role, department)
+                add_user(username, PASSWORD, role, department)
+        db.session.commit()
         db.session.remove()
     yield app
 
@@ -85,6 +86,15 @@ def ctx(app):
     with app.test_request_context():
         yield
         db.session.rollback()
+
+
+@pytest.fixture
+def set_today(app, monkeypatch):
+    """Set the app's one clock (core.clock) to a day for this test: `set_today(date)`."""
+    def set_day(day):
+        monkeypatch.setitem(app.config, "PLANGUARD_AS_OF", day)
+        return day
+    return set_day
 
 
 @pytest.fixture

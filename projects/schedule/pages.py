@@ -9,6 +9,7 @@ from flask_appbuilder.security.decorators import permission_name
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from core import clock
 from core.errors import DomainError
 from core.export import csv_response, xlsx_response
 from core.extensions import db
@@ -33,7 +34,7 @@ def _department_filter():
 
 
 def _on() -> dt.date:
-    return services.today()
+    return clock.today()
 
 
 class ScheduleView(BaseView):

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from core import clock
 from core.errors import Conflict, NotAllowed, NotFound, ValidationFailed
 from core.extensions import db
 from core.security import is_department_scoped
@@ -15,14 +16,11 @@ from projects.models import Project
 from projects.schedule import rules
 from projects.schedule.enums import CANCELLED, DONE, MILESTONE_STATUSES, MILESTONE_TYPES
 from projects.schedule.models import Milestone
-from projects.schedule.schemas import MilestoneInputSchema, MilestoneUpdateSchema, parse
+from core.schemas import parse
+from projects.schedule.schemas import MilestoneInputSchema, MilestoneUpdateSchema
 from projects.services import can_see, get_visible_project
 
 REPEATABLE = ("supervision_report",)
-
-
-def today() -> dt.date:
-    return dt.date.today()
 
 
 # --- who keeps the milestones ---------------------------------------------------------------
@@ -56,7 +54,7 @@ def ensure_may_keep_milestones(user, project: Project) -> None:
 def milestone_errors(milestone: Milestone, on: dt.date | None = None) -> dict:
     """Field -> message: a listed type and status, a planned date, no actual date in the
     future, and a done milestone has its actual date (an undone one none)."""
-    on = on or today()
+    on = on or clock.today()
     errors = {}
     if milestone.type not in MILESTONE_TYPES:
         errors["type"] = _("Choose one of: %(choices)s.", choices=", ".join(MILESTONE_TYPES))

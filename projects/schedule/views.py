@@ -11,10 +11,12 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import SelectField
 
+from core import clock
 from core.errors import DomainError
 from core.extensions import db
 from core.security import current_user, is_department_scoped
 from core.viewhelpers import ExportableList, ServiceCheckedView
+from core.web import refusable
 from projects.enums import APPROVED_OR_LATER, CLOSED
 from projects.filters import VisibleProjectChildren, VisibleProjects
 from projects.models import Project
@@ -103,21 +105,18 @@ class _ExportingView(ExportableList, ServiceCheckedView, ModelView):
     def upload(self, pk):
         """Attach an evidence file; refusals come back as a message on the page."""
         user = current_user()
-        try:
+        stored = None
+
+        def attach():
+            nonlocal stored
             item = self.visible_item(pk)
             self.may_upload(item, user)
             file = request.files.get("file")
             if file is None:
                 raise DomainError(_("Choose a file."))
             stored = evidence.store(item, file.filename, file.stream, user)
-            db.session.commit()
-            flash(_("%(name)s is attached.", name=stored.name), "success")
-        except DomainError as exc:
-            db.session.rollback()
-            if exc.status == 404:
-                abort(404)
-            flash(str(exc), "danger")
-        return redirect(url_for(".show", pk=pk))
+        return refusable(attach, lambda: _("%(name)s is attached.", name=stored.name),
+                         url_for(".show", pk=pk))
 
 
 class MilestoneView(_ExportingView):
@@ -234,7 +233,7 @@ class AuditFindingView(_ExportingView):
                       _l("Rectification"), _l("Raised by"), _l("Raised on")]
 
     def export_row(self, f):
-        overdue = f.status == "open" and f.deadline < services.today()
+        overdue = f.status == "open" and f.deadline < clock.today()
         return [f.project.code, f.project.name, f.project.department.name,
                 str(f.severity_label()), f.description, f.rectification_owner, f.deadline,
                 str(f.status_label()), _("yes") if overdue else "", f.rectification_note,
@@ -259,18 +258,13 @@ class AuditFindingView(_ExportingView):
     def rectify(self, pk):
         """The department reports what it rectified; an Auditor then verifies it."""
         user = current_user()
-        try:
-            finding = self.visible_item(pk)
-            findings.update_finding(finding, {"status": "rectified", "rectification_note":
-                                              request.form.get("rectification_note", "")}, user)
-            db.session.commit()
-            flash(_("The rectification is reported; an Auditor will verify it."), "success")
-        except DomainError as exc:
-            db.session.rollback()
-            if exc.status == 404:
-                abort(404)
-            flash(str(exc), "danger")
-        return redirect(url_for(".show", pk=pk))
+
+        def rectify():
+            findings.update_finding(self.visible_item(pk), {
+                "status": "rectified",
+                "rectification_note": request.form.get("rectification_note", "")}, user)
+        return refusable(rectify, _("The rectification is reported; an Auditor will verify it."),
+                         url_for(".show", pk=pk))
 
 
 class RebaselineView(ModelView):
@@ -297,17 +291,10 @@ class RebaselineView(ModelView):
     @permission_name("request")
     def request_new(self, project_id):
         user = current_user()
-        try:
-            project = services.find_project(project_id, user)
-            schedule.request_rebaseline(project, request.form.get("reason", ""), user)
-            db.session.commit()
-            flash(_("The re-baseline request awaits the Office's decision."), "success")
-        except DomainError as exc:
-            db.session.rollback()
-            if exc.status == 404:
-                abort(404)
-            flash(str(exc), "danger")
-        return redirect(url_for("ProjectModelView.show", pk=project_id))
+        return refusable(lambda: schedule.request_rebaseline(
+            services.find_project(project_id, user), request.form.get("reason", ""), user),
+            _("The re-baseline request awaits the Office's decision."),
+            url_for("ProjectModelView.show", pk=project_id))
 
     @expose("/decide/<int:pk>", methods=["POST"])
     @has_access
@@ -317,12 +304,7 @@ class RebaselineView(ModelView):
         item = db.session.get(Rebaseline, pk)
         if item is None:
             abort(404)
-        try:
-            schedule.decide_rebaseline(item, request.form.get("decision") == "approve",
-                                       request.form.get("comment", ""), user)
-            db.session.commit()
-            flash(_("The re-baseline is %(status)s.", status=item.status_label()), "success")
-        except DomainError as exc:
-            db.session.rollback()
-            flash(str(exc), "danger")
-        return redirect(url_for(".list"))
+        return refusable(lambda: schedule.decide_rebaseline(
+            item, request.form.get("decision") == "approve", request.form.get("comment", ""),
+            user), lambda: _("The re-baseline is %(status)s.",
+                                      status=item.status_label()), url_for(".list"))
