@@ -293,3 +293,55 @@ def rows(items: list[Entry]):
 
 def project_for_dossier(project_id: int) -> Project | None:
     return db.session.get(Project, project_id)
+
+
+def scope_events(ids, start: dt.datetime, end: dt.datetime, limit: int):
+    """(project code, AuditEvent columns) of the events of the projects in `ids` (a subquery
+    of project ids) and of their present children, stored between start and end (naive UTC),
+    in order: the workbook's audit sheet for a scope."""
+    from sqlalchemy import literal, union_all
+    cols = (AuditEvent.id, AuditEvent.at, AuditEvent.actor, AuditEvent.action,
+            AuditEvent.entity, AuditEvent.entity_id, AuditEvent.field, AuditEvent.old_value,
+            AuditEvent.new_value, AuditEvent.note)
+    in_period = (AuditEvent.at >= start, AuditEvent.at < end)
+    parts = [select(*cols, AuditEvent.entity_id.label("pid")).where(
+        AuditEvent.entity == "project", AuditEvent.entity_id.in_(select(ids.c.id)), *in_period)]
+    for entity, model in _BY_PROJECT.items():
+        parts.append(select(*cols, model.project_id.label("pid"))
+                     .join(model, and_(AuditEvent.entity == literal(entity),
+                                       AuditEvent.entity_id == model.id))
+                     .where(model.project_id.in_(select(ids.c.id)), *in_period))
+    for entity, model in _BY_LINE.items():
+        parts.append(select(*cols, FundingLine.project_id.label("pid"))
+                     .join(model, and_(AuditEvent.entity == literal(entity),
+                                       AuditEvent.entity_id == model.id))
+                     .join(FundingLine, FundingLine.id == model.funding_line_id)
+                     .where(FundingLine.project_id.in_(select(ids.c.id)), *in_period))
+    union = union_all(*parts).subquery()
+    query = (select(Project.code, union).join(Project, Project.id == union.c.pid)
+             .order_by(union.c.at, union.c.id).limit(limit).execution_options(yield_per=5000))
+    return db.session.execute(query)
+
+
+def readable_event(row, names: "_Names") -> list:
+    """One workbook row of a scope event, in words (an insert summarised field by field)."""
+    kind = str(KINDS.get(row.entity, row.entity))
+    if row.action == "insert" and row.new_value:
+        try:
+            data = json.loads(row.new_value)
+        except ValueError:
+            data = {}
+        text = "; ".join(f"{FIELDS.get(k, k)}: {readable(row.entity, k, v, names)}"
+                         for k, v in sorted(data.items(), key=lambda kv: _order(kv[0]))
+                         if k not in _HIDDEN_ON_INSERT and v not in (None, ""))
+        return [local(row.at), row.code, row.actor, kind, str(ACTIONS["insert"]), "", "",
+                text[:2000], row.note or ""]
+    return [local(row.at), row.code, row.actor, kind,
+            str(ACTIONS.get(row.action, row.action)),
+            str(FIELDS.get(row.field, row.field or "")),
+            readable(row.entity, row.field, row.old_value, names)[:2000],
+            readable(row.entity, row.field, row.new_value, names)[:2000], row.note or ""]
+
+
+def names() -> _Names:
+    return _Names()

@@ -41,6 +41,20 @@ def request_filters() -> Filters:
     return filters
 
 
+def workbook_name(filters: Filters) -> str:
+    """compliance-<department>-<plan task>-<from>~<to>-<report day>.xlsx: the file says its
+    scope."""
+    parts = ["compliance"]
+    if filters.department is not None:
+        parts.append(filters.department.name)
+    if filters.plan_task is not None:
+        parts.append(filters.plan_task.code)
+    if filters.date_from or filters.date_to:
+        parts.append(f"{filters.date_from or ''}~{filters.date_to or ''}")
+    parts.append(clock.today().isoformat())
+    return "-".join(parts) + ".xlsx"
+
+
 def _choices():
     departments = db.session.execute(select(Department.id, Department.name)
                                      .order_by(Department.code)).all()
@@ -83,8 +97,8 @@ class ComplianceView(BaseView):
     def download(self):
         from reports.workbook import write_compliance_workbook
         filters = request_filters()
-        return send_xlsx(lambda file: write_compliance_workbook(file, filters),
-                         f"compliance-{clock.today()}.xlsx")
+        return send_xlsx(lambda file: write_compliance_workbook(
+            file, filters, base_url=request.host_url), workbook_name(filters))
 
 
 class CoverageView(BaseView):
