@@ -188,6 +188,7 @@ def register_rules(app: Flask) -> None:
     from budgets import demo as budgets_demo
     from budgets.figures import cost_variance_percent
     from budgets.services import budget_change_errors, plan_mismatch
+    from budgets.submission import funding_at_submission
     from projects import demo, desk, lifecycle
     from projects.guard import services as guard
     from projects.schedule import demo as schedule_demo
@@ -202,6 +203,7 @@ def register_rules(app: Flask) -> None:
     guard.install()
     lifecycle.add_after("submitted", guard.store_at_submission)
     lifecycle.add_warning("submitted", plan_mismatch)  # the funding plan should equal the budget
+    lifecycle.add_gate("submitted", funding_at_submission)  # block or ask, per configuration
     lifecycle.add_gate("approved", plan_mismatch)  # ... and must at approval
     lifecycle.add_gate("approved", desk.approval_gate)  # judged on the check the Office saw
     lifecycle.add_gate(lifecycle.STAGE_APPROVED, desk.approval_gate)

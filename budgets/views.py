@@ -33,6 +33,18 @@ LABELS = {
 }
 
 
+def _may_change(user, project) -> bool:
+    """The project rule decides whether the funding plan form is offered (a proposal in
+    review is not the department's to change)."""
+    from core.errors import DomainError
+    from projects.services import ensure_may_change
+    try:
+        ensure_may_change(user, project)
+    except DomainError:
+        return False
+    return True
+
+
 def funding_panel(project) -> dict:
     """What the funding section of a project page shows, and which forms the user gets."""
     user = current_user()
@@ -54,7 +66,7 @@ def funding_panel(project) -> dict:
         "years": list(range(project.start_date.year, project.end_date.year + 1)),
         "changes": list(db.session.scalars(select(BudgetChange).where(
             BudgetChange.project_id == project.id).order_by(BudgetChange.id.desc()))),
-        "can_plan": own and not approved and project.status != "closed",
+        "can_plan": own and not approved and _may_change(user, project),
         "can_pay": own and approved and project.status != "closed",
         "can_decide": user is not None and has_role(user, OFFICE),
     }

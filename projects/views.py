@@ -9,6 +9,8 @@ from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import permission_name
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_appbuilder.widgets import ListWidget
+from sqlalchemy import select
 from wtforms import BooleanField, SelectField
 
 from core.errors import DomainError
@@ -19,6 +21,7 @@ from core.viewhelpers import ExportableList, ServiceCheckedView
 from core.web import refusable
 from projects import desk, disclosure_flag, importer, lifecycle, reviews
 from projects.enums import CATEGORIES, IN_REVIEW, PROTECTION_LEVELS, REVIEW_STAGES, STATUSES
+from budgets.submission import submission_prompt
 from projects.guard import services as guard
 from projects.filters import OwnDepartmentOnly, VisibleProjectChildren, VisibleProjects
 from projects.models import Project, Review
@@ -44,6 +47,39 @@ EXPORT_COLUMNS = [
     ("end_date", _l("Planned end")), ("capabilities", _l("Capabilities")),
     ("description", _l("Description")),
 ]
+
+
+class ProjectListWidget(ListWidget):
+    """The project list: edit and delete icons only where the project rule allows them."""
+
+    template = "project_list_widget.html"
+
+    def __init__(self, **kwargs):
+        pks = kwargs.get("pks") or []
+        user = current_user()
+        changeable = set()
+        for project in db.session.scalars(select(Project).where(Project.id.in_(pks))):
+            try:
+                ensure_may_change(user, project)
+                changeable.add(project.id)
+            except DomainError:
+                pass
+        super().__init__(changeable=changeable, **kwargs)
+
+
+def _may_change(user, project) -> bool:
+    try:
+        ensure_may_change(user, project)
+    except DomainError:
+        return False
+    return True
+
+
+def _returned_review(project):
+    """The Office's return decision a returned proposal waits on."""
+    if project.status != "returned":
+        return None
+    return next((r for r in reversed(project.reviews) if r.decision == "return"), None)
 
 
 def _choices(mapping):
@@ -102,6 +138,7 @@ class ProjectModelView(ExportableList, ServiceCheckedView, ModelView):
     add_template = "project_add.html"
     edit_template = "project_edit.html"
     list_template = "project_list.html"
+    list_widget = ProjectListWidget
     page_size = 25
     export_name = "projects"
     export_columns = [label for _key, label in EXPORT_COLUMNS]
@@ -119,6 +156,15 @@ class ProjectModelView(ExportableList, ServiceCheckedView, ModelView):
 
     def post_add(self, item):
         g.added_project_id = item.id
+
+    def post_update(self, item):
+        g.edited_project_id = item.id
+
+    def post_edit_redirect(self):
+        """After editing, back to the project (a returned proposal's Resubmit is there)."""
+        if getattr(g, "edited_project_id", None):
+            return redirect(url_for(".show", pk=g.edited_project_id))
+        return super().post_edit_redirect()
 
     def post_add_redirect(self):
         """After registering a project, show it: the next step (submit) is a button there."""
@@ -157,7 +203,10 @@ class ProjectModelView(ExportableList, ServiceCheckedView, ModelView):
             stage_labels=REVIEW_STAGES, shown_check=shown,
             groups=desk.form_groups(project, matches, entered) if deciding else [],
             settlement_choices=desk.SETTLEMENTS, entered=entered or {},
-            may_withhold=has_role(user, OFFICE),
+            may_withhold=has_role(user, OFFICE), may_change=_may_change(user, project),
+            returned_review=_returned_review(project),
+            submit_prompt=submission_prompt(project)
+            if project.status in ("draft", "returned") else None,
             refusal=refusal), 422 if refusal else 200
 
     @expose("/decide/<int:pk>", methods=["POST"])
@@ -200,10 +249,16 @@ class ProjectModelView(ExportableList, ServiceCheckedView, ModelView):
     @has_access
     @permission_name("transition")
     def transition(self, pk):
-        """The lifecycle buttons post here; refusals come back as a message on the page."""
-        return self._act_on(pk, lambda project, user: lifecycle.transition(
-            project, request.form.get("to", ""), user, request.form.get("comment", "")),
-            _("The project is now %(status)s."))
+        """The lifecycle buttons post here; refusals come back as a message on the page. The
+        submit form asks to confirm a funding plan unequal to the budget (per configuration)."""
+        form = request.form
+
+        def step(project, user):
+            with lifecycle.decision_context({"ask_confirm": True,
+                                             "confirmed": form.get("confirm_funding") == "1"}):
+                return lifecycle.transition(project, form.get("to", ""), user,
+                                            form.get("comment", ""))
+        return self._act_on(pk, step, _("The project is now %(status)s."))
 
     def _act_on(self, pk, action, done_message):
         """Run action(project, user) -> warnings; commit, or roll back and show the refusal."""
