@@ -6,11 +6,12 @@ from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import permission_name
 
 from budgets import figures, services
-from budgets.filters import VisibleLinePayments, VisibleProjectRows
 from budgets.models import BudgetChange, Disbursement, Expenditure, FundingLine, FundingSource
 from budgets.schemas import DecisionSchema, load
+from core import scoping
 from core.api import ServiceApi
 from core.security import current_user
+from projects.models import Project
 
 
 class FundingSourceApi(ServiceApi):
@@ -32,7 +33,6 @@ LINE_FIELDS = ["id", "project.id", "project.code", "project.name", "source.id", 
 class FundingLineApi(ServiceApi):
     resource_name = "fundingline"
     datamodel = SQLAInterface(FundingLine)
-    base_filters = [["id", VisibleProjectRows, None]]
     list_columns = show_columns = LINE_FIELDS
     add_columns = edit_columns = ["project", "source", "year", "amount", "note"]
     search_columns = ["project", "source", "year", "amount"]
@@ -66,7 +66,7 @@ class FundingLineApi(ServiceApi):
               $ref: '#/components/responses/404'
         """
         def answer():
-            project = services.visible_project(project_id, current_user())
+            project = scoping.get(Project, project_id, current_user())
             result = {k: (str(v) if v is not None and not isinstance(v, (bool, int, str)) else v)
                       for k, v in figures.project_figures(project).items()}
             return self.response(200, result=result)
@@ -78,7 +78,6 @@ PAYMENT_FIELDS = ["id", "funding_line.id", "funding_line.year", "date", "amount"
 
 
 class _PaymentApi(ServiceApi):
-    base_filters = [["id", VisibleLinePayments, None]]
     list_columns = show_columns = PAYMENT_FIELDS
     add_columns = edit_columns = ["funding_line", "date", "amount", "voucher_no", "note"]
     search_columns = ["funding_line", "date", "amount", "voucher_no"]
@@ -109,7 +108,6 @@ class ExpenditureApi(_PaymentApi):
 class BudgetChangeApi(ServiceApi):
     resource_name = "budgetchange"
     datamodel = SQLAInterface(BudgetChange)
-    base_filters = [["id", VisibleProjectRows, None]]
     include_route_methods = {"get", "get_list", "info", "post", "decide"}
     list_columns = show_columns = ["id", "project.id", "project.code", "reason",
                                    "old_budget_total", "new_budget_total", "line_changes",

@@ -10,12 +10,13 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from budgets import figures, services
-from budgets.filters import VisibleLinePayments, VisibleProjectRows
 from budgets.models import BudgetChange, Disbursement, Expenditure, FundingLine, FundingSource
+from core import scoping
 from core.extensions import db
 from core.security import OFFICE, current_user, has_role
 from core.viewhelpers import ServiceCheckedView
 from core.web import refusable
+from core.scoping import Scoped
 from projects.enums import APPROVED_OR_LATER
 
 LABELS = {
@@ -110,7 +111,7 @@ class ProjectFundingView(BaseView):
     @permission_name("record")
     def delete_line(self, pk, line_id):
         def action():
-            line = services.visible_line(line_id, current_user())
+            line = scoping.get(FundingLine, line_id, current_user())
             services.delete_funding_line(line, current_user())
         return self._do(pk, action, _("The funding line was removed."))
 
@@ -173,11 +174,10 @@ class FundingSourceView(ServiceCheckedView, ModelView):
         services.ensure_source_deletable(item, user)
 
 
-class FundingLineView(ModelView):
+class FundingLineView(Scoped, ModelView):
     datamodel = SQLAInterface(FundingLine)
     route_base = "/budgets/lines"
     base_permissions = ["can_list", "can_show"]
-    base_filters = [["id", VisibleProjectRows, None]]
     list_columns = ["project", "source", "year", "amount", "note"]
     show_columns = list_columns
     search_columns = ["project", "source", "year", "amount"]
@@ -187,9 +187,8 @@ class FundingLineView(ModelView):
     list_title = show_title = _l("Funding lines")
 
 
-class _PaymentView(ModelView):
+class _PaymentView(Scoped, ModelView):
     base_permissions = ["can_list", "can_show"]
-    base_filters = [["id", VisibleLinePayments, None]]
     list_columns = ["funding_line", "date", "amount", "voucher_no", "note", "created_by"]
     show_columns = list_columns + ["created_at"]
     search_columns = ["funding_line", "date", "amount", "voucher_no"]
@@ -210,11 +209,10 @@ class ExpenditureView(_PaymentView):
     list_title = show_title = _l("Expenditures")
 
 
-class BudgetChangeView(ModelView):
+class BudgetChangeView(Scoped, ModelView):
     datamodel = SQLAInterface(BudgetChange)
     route_base = "/budgets/changes"
     base_permissions = ["can_list", "can_show"]
-    base_filters = [["id", VisibleProjectRows, None]]
     list_columns = ["project", "status_label", "old_budget_total", "new_budget_total", "reason",
                     "requested_by", "requested_at", "decided_by"]
     show_columns = list_columns + ["line_changes", "decided_at", "decision_note"]

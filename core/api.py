@@ -1,5 +1,5 @@
-"""The one REST base of PlanGuard (FAB ModelRestApi): reads are FAB's, scoped by the view's
-base filters; every write goes through a service function, and the services' DomainErrors map
+"""The one REST base of PlanGuard (FAB ModelRestApi): reads are FAB's, scoped by the model's
+scope (core.scoping.Scoped); every write goes through a service function, and the services' DomainErrors map
 to their HTTP status with the reasons (`DomainError.status`), here and nowhere else.
 
 A resource names its services as static methods:
@@ -7,7 +7,7 @@ A resource names its services as static methods:
     change(item, body, user) -> item   PUT
     remove(item, user)                 DELETE
     lookup(pk, user) -> item           the scoped item for PUT/DELETE (default: FAB's get
-                                       within base_filters; NotFound otherwise)
+                                       within base_filters, the scope included; NotFound)
 A resource without `create`/`change`/`remove` keeps FAB's own write, its pre_* hooks raising
 DomainErrors.
 """
@@ -16,10 +16,12 @@ from flask_appbuilder import ModelRestApi
 
 from core.errors import DomainError, NotFound
 from core.extensions import db
+from core.scoping import Scoped
 from core.security import current_user
+from core.uow import transaction
 
 
-class ServiceApi(ModelRestApi):
+class ServiceApi(Scoped, ModelRestApi):
     allow_browser_login = True
     create = change = remove = lookup = None
 
@@ -49,8 +51,8 @@ class ServiceApi(ModelRestApi):
         """Run action() -> item, or (item, extra answer keys), and commit; answer with
         answer(item) when given, else the item (and its id), or {"message": "OK"} for None."""
         try:
-            outcome = action()
-            db.session.commit()
+            with transaction():
+                outcome = action()
         except DomainError as exc:
             return self.domain_error(exc)
         item, extra = outcome if isinstance(outcome, tuple) else (outcome, {})

@@ -13,6 +13,7 @@ from core.audit import acting_as
 from core.errors import DomainError
 from core.extensions import db
 from core.security import sync_roles_and_permissions
+from core.uow import transaction
 from core.users import create_user
 
 
@@ -23,9 +24,8 @@ def setup_command():
     departments, create the admin user if missing. Safe to run on every start."""
     upgrade()
     counts = sync_roles_and_permissions(current_app.appbuilder)
-    with acting_as("system"):
+    with acting_as("system"), transaction():
         lines = [step() for step in registry.hooks("setup")]
-        db.session.commit()
     click.echo(f"roles: {counts}")
     for line in lines:
         click.echo(line)
@@ -33,20 +33,41 @@ def setup_command():
     if current_app.appbuilder.sm.find_user(username=username) is None:
         with usage_errors():
             create_user(username, current_app.config["ADMIN_PASSWORD"], "Admin")
-            db.session.commit()
         click.echo(f"admin user created: {username}")
 
 
 @contextlib.contextmanager
 def usage_errors():
-    """Within the block messages are in English (the operator's console, as click's own), and
-    a DomainError rolls back and becomes a click usage error naming the option at fault."""
+    """One transaction with messages in English (the operator's console, as click's own): a
+    DomainError rolls it back and becomes a click usage error naming the option at fault."""
     with force_locale("en"):
         try:
-            yield
+            with transaction():
+                yield
         except DomainError as exc:
-            db.session.rollback()
             if not exc.errors:
                 raise click.ClickException(str(exc)) from exc
             field, messages = next(iter(exc.errors.items()))
             raise click.BadParameter(" ".join(messages), param_hint=f"--{field}") from exc
+
+
+@click.group("audit")
+def audit_cli():
+    """The audit trail."""
+
+
+@audit_cli.command("verify")
+@with_appcontext
+def audit_verify():
+    """Walk the audit trail's hash chain: exit 0 when intact, 1 naming the first broken event."""
+    from core.auditchain import verify
+
+    result = verify(db.session.connection())
+    db.session.rollback()
+    if result["ok"]:
+        click.echo(f"audit trail intact: {result['events']} events, head {result['head']}")
+        return
+    broken = result["broken"]
+    click.echo(f"audit trail BROKEN at event id={broken['id']} seq={broken['seq']}: "
+               f"{broken['reason']} ({result['events']} events intact before it)", err=True)
+    raise SystemExit(1)

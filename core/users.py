@@ -9,9 +9,16 @@ from core.extensions import db
 from core.security import PROJECT_MANAGER, ROLES
 
 
-def create_user(username, password, role_name, department=None, first="", last=""):
+def create_user(username, password, role_name, department=None, first="", last="",
+                check_password=True):
     """Add a user with one of the four roles. `department` is a Department (or None); a
-    ProjectManager needs one. Flushes; the caller's unit of work commits."""
+    ProjectManager needs one. The password must meet the policy (core.websecurity); only the
+    development demo's users skip it. Flushes; the caller's unit of work commits."""
+    from core.websecurity import password_complexity_message
+
+    problem = password_complexity_message(password) if check_password else None
+    if problem:
+        raise ValidationFailed(problem, {"password": problem})
     sm = current_app.appbuilder.sm
     role = sm.find_role(role_name)
     if role_name not in ROLES or role is None:

@@ -4,17 +4,16 @@ refusal (a NotFound is a 404, never a message that would leak existence)."""
 from flask import abort, flash, redirect
 
 from core.errors import DomainError
-from core.extensions import db
+from core.uow import transaction
 
 
 def refusable(action, done, back: str):
     """Run action() -> warnings (a list) or None, and redirect to `back`. `done` is the
     success message, or a callable giving it once the action ran."""
     try:
-        result = action()
-        db.session.commit()
+        with transaction():
+            result = action()
     except DomainError as exc:
-        db.session.rollback()
         if exc.status == 404:
             abort(404)
         flash(str(exc), "danger")

@@ -5,8 +5,8 @@ from flask.cli import with_appcontext
 
 from core.audit import acting_as
 from core.cli import usage_errors
-from core.extensions import db
 from core.security import ROLES
+from core.uow import transaction
 
 
 @click.group("plan")
@@ -21,9 +21,8 @@ def plan_load(file):
     """Load or update the plan tree from FILE (default: the Tacheng plan in data/)."""
     from plan.services import load_plan
 
-    with acting_as("system"):
+    with acting_as("system"), transaction():
         result = load_plan(file or current_app.config["PLAN_FILE"])
-        db.session.commit()
     click.echo(f"plan tasks per section: {result['sections']}; changed rows: {result['changed']}")
 
 
@@ -44,5 +43,4 @@ def users_create(username, password, role_name, department):
 
     with usage_errors():
         add_user(username, password, role_name, department)
-        db.session.commit()
     click.echo(f"user {username} ({role_name}) created")

@@ -103,7 +103,8 @@ def find_department(ref: str | None) -> Department | None:
         or_(Department.code == ref, Department.name == ref)))
 
 
-def add_user(username, password, role_name, department_ref=None, first="", last=""):
+def add_user(username, password, role_name, department_ref=None, first="", last="",
+             check_password=True):
     """A user with a role and the department named by code or name (`flask users create`,
     the demo users)."""
     department = find_department(department_ref) if department_ref else None
@@ -111,4 +112,5 @@ def add_user(username, password, role_name, department_ref=None, first="", last=
         raise ValidationFailed(_("Unknown department: %(ref)s.", ref=department_ref),
                                {"department": _("unknown department %(ref)r",
                                                 ref=department_ref)})
-    return create_user(username, password, role_name, department, first, last)
+    return create_user(username, password, role_name, department, first, last,
+                       check_password=check_password)

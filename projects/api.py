@@ -9,7 +9,6 @@ from core.schemas import localized
 from core.security import current_user
 from projects import desk, lifecycle, reviews, services
 from projects.guard import services as guard
-from projects.filters import VisibleProjectChildren, VisibleProjects
 from projects.models import Project, Review
 from projects.schemas import TransitionSchema
 
@@ -22,7 +21,6 @@ PROJECT_FIELDS = ["id", "code", "name", "status", "listed_in_plan", "submitted_a
 class ProjectApi(ServiceApi):
     resource_name = "project"
     datamodel = SQLAInterface(Project)
-    base_filters = [["id", VisibleProjects, None]]
     list_columns = show_columns = PROJECT_FIELDS
     add_columns = edit_columns = ["code", "name", "category", "description", "budget_total",
                                   "start_date", "end_date"]
@@ -38,7 +36,6 @@ class ProjectApi(ServiceApi):
     create = staticmethod(services.create_project)
     change = staticmethod(services.update_project)
     remove = staticmethod(services.delete_project)
-    lookup = staticmethod(services.get_visible_project)
 
     @expose("/<int:pk>/transition", methods=["POST"])
     @protect()
@@ -171,7 +168,6 @@ class ProjectApi(ServiceApi):
 class ReviewApi(ServiceApi):
     resource_name = "review"
     datamodel = SQLAInterface(Review)
-    base_filters = [["id", VisibleProjectChildren, None]]
     include_route_methods = {"get", "get_list", "info"}
     list_columns = show_columns = ["id", "project.code", "stage", "decision", "reviewer",
                                    "comments", "conditions", "decided_at"]

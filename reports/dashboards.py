@@ -5,7 +5,7 @@ import datetime as dt
 
 from sqlalchemy import func, select
 
-from core import clock
+from core import clock, scoping
 from core.extensions import db
 from core.security import AUDITOR, OFFICE, PROJECT_MANAGER, has_role, is_department_scoped
 from projects import enums as s
@@ -13,11 +13,10 @@ from projects.guard.models import DuplicateCheck
 from projects.models import Project, Review
 from projects.schedule.enums import OPEN_MILESTONE
 from projects.schedule.models import AuditFinding, Milestone
-from projects.services import visibility_clause
 
 
 def _visible(query, user):
-    clause = visibility_clause(user)
+    clause = scoping.clause(Project, user)
     return query if clause is None else query.where(clause)
 
 

@@ -5,12 +5,12 @@ from flask_appbuilder.api import expose, protect, safe
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import permission_name
 
+from core import scoping
 from core.api import ServiceApi
 from core.errors import NotFound
 from core.security import current_user
-from projects.services import get_visible_project
+from projects.models import Project
 from risk import rating, services
-from risk.filters import VisibleRisks
 from risk.models import Risk
 
 RISK_FIELDS = ["id", "project.id", "project.code", "category", "title", "description",
@@ -21,7 +21,6 @@ RISK_FIELDS = ["id", "project.id", "project.code", "category", "title", "descrip
 class RiskApi(ServiceApi):
     resource_name = "risk"
     datamodel = SQLAInterface(Risk)
-    base_filters = [["id", VisibleRisks, None]]
     include_route_methods = {"get", "get_list", "info", "post", "put", "rating"}
     list_columns = show_columns = RISK_FIELDS
     add_columns = ["project", "category", "title", "description", "likelihood", "impact",
@@ -38,7 +37,6 @@ class RiskApi(ServiceApi):
 
     create = staticmethod(services.create_risk)
     change = staticmethod(services.update_risk)
-    lookup = staticmethod(services.get_visible_risk)
 
     @expose("/rating/<int:project_id>", methods=["GET"])
     @protect()
@@ -60,7 +58,7 @@ class RiskApi(ServiceApi):
         return self.guarded(lambda: self._rating(project_id))
 
     def _rating(self, project_id):
-        project = get_visible_project(project_id, current_user())
+        project = scoping.get(Project, project_id, current_user())
         if not services.may_see_risks_of(current_user(), project):
             raise NotFound("No such project.")
         rated = rating.project_rating(project)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
-from core import clock
+from core import clock, scoping
 from core.audit import current_actor
 from core.errors import NotAllowed, ValidationFailed
 from core.extensions import db
@@ -21,7 +21,6 @@ from projects.schedule.enums import OPEN_MILESTONE
 from projects.schedule.models import AuditFinding, Milestone
 from projects.schedule.rules import add_months
 from core.schemas import parse
-from projects.services import visibility_clause
 from risk import costs, scoring
 from risk.enums import ACTIVE
 from risk.models import RatingEntry, Risk
@@ -124,7 +123,7 @@ def rated_projects(user, department_id=None):
     query = select(Project).where(Project.status.in_(WATCHED)).order_by(Project.code)
     if department_id is not None:
         query = query.where(Project.department_id == department_id)
-    clause = visibility_clause(user)
+    clause = scoping.clause(Project, user)
     return list(db.session.scalars(query if clause is None else query.where(clause)))
 
 

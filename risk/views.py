@@ -12,17 +12,17 @@ from flask_babel import lazy_gettext as _l
 from wtforms import IntegerField, SelectField
 from wtforms.validators import InputRequired, NumberRange
 
-from core import clock
+from core import clock, scoping
 from core.errors import DomainError
 from core.export import xlsx_response
 from core.security import OFFICE, current_user, has_role
 from core.viewhelpers import ExportableList, ServiceCheckedView
 from core.web import refusable
-from projects.filters import VisibleProjects
-from projects.services import get_visible_project
+from core.scoping import Scoped
+from projects.filters import OwnDepartmentProjects
+from projects.models import Project
 from risk import charts, costs, rating, scoring, services
 from risk.enums import BANDS, CATEGORIES, STATUSES, VARIANCE_BANDS, WINDOWS
-from risk.filters import RiskKeptProjects, VisibleRisks
 from risk.models import Risk
 
 TEMPLATES = str(Path(__file__).resolve().parent / "templates")
@@ -68,12 +68,11 @@ def export_row(r: Risk) -> list:
             r.raised_by, r.raised_at]
 
 
-class RiskView(ExportableList, ServiceCheckedView, ModelView):
+class RiskView(Scoped, ExportableList, ServiceCheckedView, ModelView):
     datamodel = SQLAInterface(Risk)
     route_base = "/risks"
     template_folder = TEMPLATES
     base_permissions = ["can_list", "can_show", "can_add", "can_edit", "can_export"]
-    base_filters = [["id", VisibleRisks, None]]
     base_order = ("score", "desc")
     list_columns = ["project.code", "title", "category_label", "likelihood", "impact", "score",
                     "band_label", "owner", "status_label", "next_review", "cause_label"]
@@ -86,8 +85,7 @@ class RiskView(ExportableList, ServiceCheckedView, ModelView):
                     "status", "next_review"]
     order_columns = ["score", "likelihood", "impact", "next_review", "title"]
     search_columns = ["project", "category", "status", "score", "owner", "next_review", "title"]
-    search_form_query_rel_fields = {"project": [["id", VisibleProjects, None]]}
-    add_form_query_rel_fields = {"project": [["id", RiskKeptProjects, None]]}
+    add_form_query_rel_fields = {"project": [["id", OwnDepartmentProjects, "open"]]}
     label_columns = LABELS
     description_columns = {
         "next_review": _l("When the owner looks at the risk again (default in 30 days)"),
@@ -121,7 +119,7 @@ class RiskView(ExportableList, ServiceCheckedView, ModelView):
     @has_access
     def show(self, pk):
         try:
-            item = services.get_visible_risk(pk, current_user())
+            item = scoping.get(Risk, pk, current_user())
         except DomainError:
             abort(404)
         widgets = self._show(pk)
@@ -135,7 +133,7 @@ class RiskView(ExportableList, ServiceCheckedView, ModelView):
     def edit(self, pk):
         """Only risks the user keeps open the form; others get a message, not a form."""
         try:
-            item = services.get_visible_risk(int(pk), current_user())
+            item = scoping.get(Risk, pk, current_user())
         except (DomainError, ValueError):
             abort(404)
         if not _may_keep(item.project):
@@ -227,7 +225,7 @@ class RiskPagesView(BaseView):
         """The Office's manual rating with its reason."""
         user = current_user()
         return refusable(lambda: rating.set_manual_rating(
-            get_visible_project(project_id, user),
+            scoping.get(Project, project_id, user),
             {"rating": _int(request.form.get("rating")),
              "reason": request.form.get("reason", "")}, user),
             _("The manual rating is recorded."),

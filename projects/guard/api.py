@@ -3,7 +3,6 @@ from flask_appbuilder.models.sqla.interface import SQLAInterface
 
 from core.api import ServiceApi
 from core.security import current_user
-from projects.filters import VisibleProjectChildren
 from projects.guard import services as guard
 from projects.guard.models import DataItem
 
@@ -14,7 +13,6 @@ class DataItemApi(ServiceApi):
 
     resource_name = "dataitem"
     datamodel = SQLAInterface(DataItem)
-    base_filters = [["id", VisibleProjectChildren, None]]
     list_columns = show_columns = ["id", "project.id", "project.code", "name", "direction",
                                    "owner_department.name", "shared", "description"]
     add_columns = edit_columns = ["project", "name", "direction", "owner_department", "shared",

@@ -8,7 +8,6 @@ from flask_appbuilder.security.decorators import permission_name
 
 from core.api import ServiceApi
 from core.security import current_user
-from projects.filters import VisibleProjectChildren
 from projects.schedule import evidence, findings, services
 from projects.schedule.models import AuditFinding, Milestone
 
@@ -23,7 +22,6 @@ FINDING_FIELDS = ["id", "project.id", "project.code", "severity", "description",
 class _EvidenceApi(ServiceApi):
     """Milestones and findings: scoped reads, service writes, evidence uploads."""
 
-    base_filters = [["id", VisibleProjectChildren, None]]
     include_route_methods = {"get", "get_list", "info", "post", "put", "evidence"}
 
     def _upload(self, pk):
@@ -77,7 +75,6 @@ class MilestoneApi(_EvidenceApi):
 
     create = staticmethod(services.create_milestone)
     change = staticmethod(services.update_milestone)
-    lookup = staticmethod(services.get_visible_milestone)
 
     @staticmethod
     def may_upload(milestone, user):
@@ -106,7 +103,6 @@ class AuditFindingApi(_EvidenceApi):
 
     create = staticmethod(findings.raise_finding)
     change = staticmethod(findings.update_finding)
-    lookup = staticmethod(findings.get_visible_finding)
 
     @staticmethod
     def may_upload(finding, user):

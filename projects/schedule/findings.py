@@ -6,9 +6,9 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from core import clock
+from core import clock, scoping
 from core.audit import current_actor
-from core.errors import Conflict, NotAllowed, NotFound, ValidationFailed
+from core.errors import Conflict, NotAllowed, ValidationFailed
 from core.extensions import db
 from core.security import AUDITOR, has_role, is_department_scoped
 from projects.models import Project
@@ -16,8 +16,7 @@ from projects.schedule.enums import CLOSED, FINDING_STATUSES, OPEN, RECTIFIED, S
 from projects.schedule.models import AuditFinding
 from core.schemas import parse
 from projects.schedule.schemas import FindingInputSchema, FindingUpdateSchema
-from projects.schedule.services import find_project
-from projects.services import can_see, visibility_clause
+from projects.scopes import find_visible_project
 
 _INVALID = _l("The audit finding has invalid fields.")
 
@@ -67,7 +66,7 @@ def raise_finding(raw: dict, user=None) -> AuditFinding:
     if not is_auditor(user):
         raise NotAllowed(_("Only Auditors raise audit findings."))
     data = parse(FindingInputSchema(), raw, _INVALID)
-    project = find_project(data["project"], user)
+    project = find_visible_project(data["project"], user)
     finding = AuditFinding(severity=data["severity"], description=data["description"],
                            rectification_owner=data["rectification_owner"],
                            deadline=data["deadline"],
@@ -127,13 +126,6 @@ def check_form_finding(finding: AuditFinding, user, creating: bool) -> None:
         _checked(finding)
 
 
-def get_visible_finding(finding_id, user) -> AuditFinding:
-    finding = db.session.get(AuditFinding, finding_id)
-    if finding is None or not can_see(user, finding.project):
-        raise NotFound(_("No such audit finding."))
-    return finding
-
-
 def overdue_findings(user, on: dt.date | None = None, department_id=None):
     """Open findings whose rectification deadline has passed, the oldest deadline first."""
     on = on or clock.today()
@@ -142,7 +134,7 @@ def overdue_findings(user, on: dt.date | None = None, department_id=None):
              .order_by(AuditFinding.deadline, AuditFinding.id))
     if department_id is not None:
         query = query.where(Project.department_id == department_id)
-    clause = visibility_clause(user)
+    clause = scoping.clause(Project, user)
     return list(db.session.scalars(query if clause is None else query.where(clause)))
 
 
@@ -162,5 +154,5 @@ def upcoming_findings(user, on: dt.date | None = None, days: int = 30, departmen
              .order_by(AuditFinding.deadline, AuditFinding.id))
     if department_id is not None:
         query = query.where(Project.department_id == department_id)
-    clause = visibility_clause(user)
+    clause = scoping.clause(Project, user)
     return list(db.session.scalars(query if clause is None else query.where(clause)))

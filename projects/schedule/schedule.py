@@ -7,7 +7,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import and_, func, select
 
-from core import clock
+from core import clock, scoping
 from core.audit import current_actor, utcnow
 from core.errors import Conflict, NotAllowed, ValidationFailed
 from core.extensions import db
@@ -16,7 +16,6 @@ from projects.models import Project
 from projects.schedule.enums import APPROVED, CANCELLED, DONE, OPEN_MILESTONE, PENDING, REJECTED
 from projects.schedule.models import Milestone, Rebaseline
 from projects.schedule.services import ensure_may_keep_milestones
-from projects.services import visibility_clause
 
 
 def grace_days() -> int:
@@ -31,7 +30,7 @@ def is_overdue(milestone: Milestone, on: dt.date | None = None) -> bool:
 
 
 def _visible(query, user):
-    clause = visibility_clause(user)
+    clause = scoping.clause(Project, user)
     return query if clause is None else query.where(clause)
 
 

@@ -4,22 +4,21 @@ from pathlib import Path
 
 from flask import abort, flash, redirect, request, url_for
 from flask_appbuilder import ModelView, expose, has_access
-from flask_appbuilder.models.filters import BaseFilter
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import permission_name
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import SelectField
 
-from core import clock
+from core import clock, scoping
 from core.errors import DomainError
 from core.extensions import db
-from core.security import current_user, is_department_scoped
+from core.security import current_user
 from core.viewhelpers import ExportableList, ServiceCheckedView
 from core.web import refusable
-from projects.enums import APPROVED_OR_LATER, CLOSED
-from projects.filters import VisibleProjectChildren, VisibleProjects
-from projects.models import Project
+from core.scoping import Scoped
+from projects.filters import OwnDepartmentProjects
+from projects.scopes import find_visible_project
 from projects.schedule import evidence, findings, schedule, services
 from projects.schedule.enums import (FINDING_STATUSES, MILESTONE_STATUSES, MILESTONE_TYPES,
                                      SEVERITIES)
@@ -48,27 +47,10 @@ def _choices(mapping):
     return [(k, str(v)) for k, v in mapping.items()]
 
 
-class OwnKeptProjects(BaseFilter):
-    """For a milestone form: projects whose milestones the user keeps (own department, from
-    approval until closed)."""
-
-    name = "own kept projects"
-    arg_name = "own_kept"
-
-    def apply(self, query, value):
-        query = query.filter(Project.status.in_(APPROVED_OR_LATER), Project.status != CLOSED)
-        user = current_user()
-        if user is not None and is_department_scoped(user):
-            return query.filter(Project.department_id == user.department_id)
-        return query
-
-
-class _ExportingView(ExportableList, ServiceCheckedView, ModelView):
+class _ExportingView(Scoped, ExportableList, ServiceCheckedView, ModelView):
     """The current list (search filters and scoping) as xlsx or csv; evidence uploads."""
 
     template_folder = TEMPLATES
-    # the search form's project select lists only projects the user may see
-    search_form_query_rel_fields = {"project": [["id", VisibleProjects, None]]}
     def visible_item(self, pk):  # pragma: no cover - overridden
         raise NotImplementedError
 
@@ -124,7 +106,6 @@ class MilestoneView(_ExportingView):
     route_base = "/milestones"
     base_permissions = ["can_list", "can_show", "can_add", "can_edit", "can_export",
                         "can_upload"]
-    base_filters = [["id", VisibleProjectChildren, None]]
     base_order = ("planned_date", "asc")
     list_columns = ["project.code", "type_label", "planned_date", "baseline_date",
                     "actual_date", "status_label"]
@@ -141,7 +122,7 @@ class MilestoneView(_ExportingView):
         "planned_date": _l("The current plan; the baseline changes only by an approved "
                            "re-baseline"),
     }
-    add_form_query_rel_fields = {"project": [["id", OwnKeptProjects, None]]}
+    add_form_query_rel_fields = {"project": [["id", OwnDepartmentProjects, "running"]]}
     add_form_extra_fields = {"type": SelectField(_l("Milestone"),
                                                  choices=_choices(MILESTONE_TYPES))}
     edit_form_extra_fields = {"status": SelectField(_l("Status"),
@@ -170,7 +151,7 @@ class MilestoneView(_ExportingView):
         services.check_form_milestone(item, user, creating)
 
     def visible_item(self, pk):
-        return services.get_visible_milestone(pk, current_user())
+        return scoping.get(Milestone, pk, current_user())
 
     def may_upload(self, item, user):
         services.ensure_may_keep_milestones(user, item.project)
@@ -198,7 +179,6 @@ class AuditFindingView(_ExportingView):
     route_base = "/findings"
     base_permissions = ["can_list", "can_show", "can_add", "can_edit", "can_export",
                         "can_upload", "can_rectify"]
-    base_filters = [["id", VisibleProjectChildren, None]]
     base_order = ("deadline", "asc")
     list_columns = ["project.code", "severity_label", "description", "rectification_owner",
                     "deadline", "status_label"]
@@ -243,7 +223,7 @@ class AuditFindingView(_ExportingView):
         findings.check_form_finding(item, user, creating)
 
     def visible_item(self, pk):
-        return findings.get_visible_finding(pk, current_user())
+        return scoping.get(AuditFinding, pk, current_user())
 
     def may_upload(self, item, user):
         findings.ensure_may_attach(item, user)
@@ -267,15 +247,13 @@ class AuditFindingView(_ExportingView):
                          url_for(".show", pk=pk))
 
 
-class RebaselineView(ModelView):
+class RebaselineView(Scoped, ModelView):
     """Re-baseline requests: the department asks with a reason, the Office decides."""
 
     datamodel = SQLAInterface(Rebaseline)
     template_folder = TEMPLATES
-    search_form_query_rel_fields = {"project": [["id", VisibleProjects, None]]}
     route_base = "/rebaselines"
     base_permissions = ["can_list", "can_show", "can_request", "can_decide"]
-    base_filters = [["id", VisibleProjectChildren, None]]
     base_order = ("requested_at", "desc")
     list_columns = ["project", "reason", "status_label", "requested_by", "requested_at",
                     "decided_by", "decision_comment"]
@@ -292,7 +270,7 @@ class RebaselineView(ModelView):
     def request_new(self, project_id):
         user = current_user()
         return refusable(lambda: schedule.request_rebaseline(
-            services.find_project(project_id, user), request.form.get("reason", ""), user),
+            find_visible_project(project_id, user), request.form.get("reason", ""), user),
             _("The re-baseline request awaits the Office's decision."),
             url_for("ProjectModelView.show", pk=project_id))
 
