@@ -10,9 +10,14 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_appbuilder.widgets import ListWidget
 from sqlalchemy import select
+from flask_appbuilder.fields import QuerySelectField
+from flask_appbuilder.fieldwidgets import Select2Widget
 from wtforms import BooleanField, SelectField
+from wtforms.validators import DataRequired
 
 from core import imports, scoping
+from core import clock
+from core import formatters as fmt
 from core.errors import DomainError
 from core.scoping import Scoped
 from core.export import send_xlsx
@@ -21,7 +26,7 @@ from core.security import OFFICE, current_user, has_role
 from core.viewhelpers import ExportableList, ServiceCheckedView
 from core.uow import transaction
 from core.web import refusable
-from projects import desk, disclosure_flag, importer, lifecycle, reviews
+from projects import codes, desk, disclosure_flag, importer, lifecycle, reviews
 from projects.enums import CATEGORIES, IN_REVIEW, PROTECTION_LEVELS, REVIEW_STAGES, STATUSES
 from budgets.submission import submission_prompt
 from projects.guard import services as guard
@@ -118,6 +123,10 @@ class ProjectModelView(Scoped, ExportableList, ServiceCheckedView, ModelView):
         "department": [["id", OwnDepartmentOnly, None]],
     }
     add_form_extra_fields = edit_form_extra_fields = {
+        "primary_task": QuerySelectField(
+            _l("Primary plan task"), query_func=codes.task_choices, get_pk_func=lambda t: t.id,
+            get_label=str, allow_blank=True, blank_text=_l("Choose a plan task"),
+            widget=Select2Widget(), validators=[DataRequired()]),
         "listed_in_plan": BooleanField(_l("Listed in the plan"), default=False),
         "category": SelectField(_l("Category"), choices=_choices(CATEGORIES)),
         "protection_level": SelectField(
@@ -133,6 +142,8 @@ class ProjectModelView(Scoped, ExportableList, ServiceCheckedView, ModelView):
         "reuses": lambda projects: "、".join(str(p) for p in projects),
         "protection_level": lambda level: PROTECTION_LEVELS.get(level, ""),
         "contractor": lambda text: text or "", "supervisor": lambda text: text or "",
+        "budget_total": fmt.money, "created_at": fmt.minute, "submitted_at": fmt.minute,
+        "listed_in_plan": fmt.yes_no,
     }
     show_template = "project_show.html"
     add_template = "project_add.html"
@@ -156,6 +167,14 @@ class ProjectModelView(Scoped, ExportableList, ServiceCheckedView, ModelView):
 
     def post_add(self, item):
         g.added_project_id = item.id
+
+    def _get_add_widget(self, form, exclude_cols=None, widgets=None):
+        """A new project's form suggests the next code of the user's department and year."""
+        user = current_user()
+        if request.method == "GET" and not form.code.data and user is not None:
+            form.code.data = codes.suggest_code(getattr(user, "department", None),
+                                                clock.today().year)
+        return super()._get_add_widget(form, exclude_cols, widgets)
 
     def post_update(self, item):
         g.edited_project_id = item.id

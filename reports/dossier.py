@@ -7,7 +7,9 @@ the display time zone. Filterable by day and kind; written to xlsx and to a prin
 Children are found by their current project_id, and deleted children by the project_id their
 delete event recorded, so nothing of the project's history is missed.
 """
+import ast
 import datetime as dt
+import functools
 import json
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
@@ -211,10 +213,22 @@ def readable(entity: str, field: str, value, names: _Names) -> str:
     return str(value)
 
 
-def _duplicate_check_text(value) -> str:
+def _structured(value):
+    """A stored dict or list: JSON, or the Python form older snapshots kept."""
+    if not isinstance(value, str):
+        return value
     try:
-        data = json.loads(value) if isinstance(value, str) else value
+        return json.loads(value)
     except ValueError:
+        try:
+            return ast.literal_eval(value)
+        except (ValueError, SyntaxError):
+            return None
+
+
+def _duplicate_check_text(value) -> str:
+    data = _structured(value)
+    if not isinstance(data, dict):
         return str(value)
     matches = data.get("matches") or []
     if not matches:
@@ -229,6 +243,8 @@ def entries(project_id: int, since=None, until=None, kinds=None) -> list[Entry]:
     """The dossier: one readable line per changed field (an insert lists its fields)."""
     names, out, records = _Names(), [], {}
     for event in events(project_id, since, until, kinds):
+        if is_noise(event):
+            continue  # a child's own events say what changed
         kind_label = str(KINDS.get(event.entity, event.entity))
         if event.action == "insert" and event.new_value:
             try:
@@ -257,6 +273,22 @@ def entries(project_id: int, since=None, until=None, kinds=None) -> list[Entry]:
                          readable(event.entity, event.field, event.new_value, names),
                          event.note or ""))
     return out
+
+
+def is_noise(event) -> bool:
+    return event.action == "update" and event.field in _children_fields()
+
+
+@functools.lru_cache(maxsize=1)
+def _children_fields() -> frozenset:
+    """One-to-many collections (a project's reviews, milestones ...): recorded on the parent
+    as lists of keys, which the children's own events say better."""
+    from sqlalchemy import inspect
+    fields = set()
+    for model in (Project, FundingLine, Milestone, AuditFinding, Risk):
+        fields |= {rel.key for rel in inspect(model).relationships
+                   if rel.direction.name == "ONETOMANY"}
+    return frozenset(fields)
 
 
 _FIRST = ("code", "name", "stage", "decision", "type", "title", "year", "source_id", "status")

@@ -363,6 +363,8 @@ def _audit_trail(w, filters, on) -> int:
         for row in dossier.scope_events(ids, dt.datetime.combine(start, dt.time()),
                                         dt.datetime.combine(end + dt.timedelta(days=1),
                                                             dt.time()), AUDIT_MAX_ROWS):
+            if dossier.is_noise(row):
+                continue
             count += 1
             at, *rest = dossier.readable_event(row, names)
             yield ((at, w.minute), *rest)

@@ -71,7 +71,8 @@ def seed_risks(project_rows, rng, today: dt.date | None = None) -> int:
                 spec = specs[key]
                 likelihood = min(5, max(1, spec["likelihood"] + rng.choice([-1, 0, 0, 0, 1])))
                 rows.append(_row(next_id + len(rows), project.id, spec["category"], cause.title,
-                                 likelihood, spec["impact"], today, rng, key, cause.description))
+                                 likelihood, cause.impact or spec["impact"], today, rng, key,
+                                 cause.description))
             if rng.random() < 0.25:
                 category, title, likelihood, impact = rng.choice(MANUAL)
                 rows.append(_row(next_id + len(rows), project.id, category, title, likelihood,

@@ -1,5 +1,7 @@
 """What a ProjectManager sees: the Office's return in a banner with the action, the funding
 plan checked at submission, and no form or icon the rules would refuse."""
+import re
+
 from conftest import fund_fully, get_project
 from core.extensions import db
 
@@ -75,3 +77,45 @@ def test_no_form_or_icon_the_user_cannot_use(app, make_project, web):
     listing = pm.get("/projects/list/").get_data(as_text=True)
     assert listing.count("/projects/edit/") == 1  # only the own draft
     assert listing.count("fa-edit") <= 1
+
+
+def test_the_add_form_suggests_the_next_code_and_lists_tasks_in_tree_order(app, make_project,
+                                                                          web):
+    from plan.models import Department
+    from sqlalchemy import select
+    from core import clock
+    with app.app_context():
+        police = db.session.scalar(select(Department).where(Department.name == "市公安局")).code
+    year = clock.today().year
+    make_project("draft", code=f"{police}-{year}-007")
+    page = web.as_user("pm").get("/projects/add").get_data(as_text=True)
+    assert f'value="{police}-{year}-008"' in page
+    select_html = page.split('name="primary_task"')[1].split("</select>")[0]
+    options = [text.split(" ")[0] for text in
+               re.findall(r"<option[^>]*>([^<]*)</option>", select_html)]
+    assert options[0] in ("", "请选择规划任务")  # no task chosen for the user
+    codes = options[1:]
+    assert "P" not in codes and "T" not in codes and "G" not in codes  # no sections
+    assert codes.index("T1") < codes.index("T2") < codes.index("T3")
+    assert codes.index("T3") < codes.index("T3.1") < codes.index("T4")
+
+
+def test_register_a_risk_from_the_project_and_come_back(app, make_project, web):
+    project_id = make_project("in_construction", code="TC-2013-001")
+    other = make_project("in_construction", code="TC-2013-002")  # noqa: F841
+    pm = web.as_user("pm")
+    page = pm.get(f"/projects/show/{project_id}").get_data(as_text=True)
+    link = page.split('id="add-risk"')[0].rsplit('href="', 1)[1].split('"')[0].replace(
+        "&amp;", "&")
+    assert f"_flt_0_project={project_id}" in link
+    form = pm.get(link).get_data(as_text=True)
+    assert 'name="project"' not in form  # the project is the one it came from
+    response = pm.post(link, data={"category": "technical", "title": "接口标准未统一",
+                                   "likelihood": "3", "impact": "3"})
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"/projects/show/{project_id}")
+    from risk.models import Risk
+    from sqlalchemy import select
+    with app.app_context():
+        assert db.session.scalar(select(Risk.project_id).where(
+            Risk.title == "接口标准未统一")) == project_id
