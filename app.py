@@ -5,7 +5,7 @@ from flask import Flask
 from sqlalchemy.orm import Session
 
 import config as config_module
-from core import audit, registry, websecurity
+from core import audit, jobs, paging, registry, summaries, websecurity
 from core.extensions import db, migrate, new_appbuilder
 
 
@@ -28,6 +28,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "migrations"))
     audit.install(Session)
+    summaries.install(Session)
     websecurity.install(app)
     registry.install(app)
     register_scopes(app)
@@ -35,6 +36,8 @@ def create_app(overrides: dict | None = None) -> Flask:
         appbuilder = new_appbuilder()
         appbuilder.init_app(app, db.session)
         register_views(appbuilder)
+    paging.install(app)
+    jobs.configure(app)
     register_rules(app)
     register_cli(app)
     register_error_pages(app)
@@ -43,6 +46,8 @@ def create_app(overrides: dict | None = None) -> Flask:
 
 def import_models() -> None:
     """Every model class, so that mappers and Alembic see the whole schema."""
+    import core.jobs  # noqa: F401
+    import core.summaries  # noqa: F401
     import core.auditchain  # noqa: F401
     import plan.models  # noqa: F401
     import projects.models  # noqa: F401
@@ -96,6 +101,7 @@ def register_views(appbuilder) -> None:
 
     from budgets.api import (BudgetChangeApi, DisbursementApi, ExpenditureApi, FundingLineApi,
                              FundingSourceApi)
+    from core.jobviews import JobView
     from core.views import AuditEventApi, AuditEventView
     from plan.views import DepartmentApi, DepartmentView, PlanTaskApi, PlanTaskView, PlanTreeView
     from projects.api import ProjectApi, ReviewApi
@@ -156,6 +162,7 @@ def register_views(appbuilder) -> None:
     banner.install(current_app._get_current_object())
     appbuilder.add_view(AuditEventView, "AuditTrail", label=_l("Audit trail"), icon="fa-history",
                         category="Audit", category_label=_l("Audit"))
+    appbuilder.add_view_no_menu(JobView)
     register_budget_views(appbuilder)
     register_report_views(appbuilder)
     register_evaluation_views(appbuilder)
@@ -282,7 +289,7 @@ def register_rules(app: Flask) -> None:
     """Gates and warnings on lifecycle steps, and demo-data hooks, that packages contribute
     (DESIGN §3): one place to see every rule a transition checks."""
     from budgets import demo as budgets_demo
-    from budgets.figures import cost_variance_percent
+    from budgets.figures import cost_variance_percent, cost_variance_percents
     from budgets.services import budget_change_errors, plan_mismatch
     from budgets.submission import funding_at_submission
     from evaluation import services as evaluation
@@ -318,9 +325,14 @@ def register_rules(app: Flask) -> None:
 
     # System-raised risks are re-evaluated at the commit of any change to a project, its
     # milestones or its reviews (transitions included), and nightly by `flask risk refresh`.
-    register_cost_variance(cost_variance_percent)  # the cost rule reads budgets' figures
+    register_cost_variance(cost_variance_percent, cost_variance_percents)  # the cost rule reads budgets' figures
     risk_system.install()
     demo.add_demo_hook(risk_demo.seed_risks)
+
+    # Background jobs (core.jobs): importing a module registers its jobs.
+    import projects.guard.stored  # noqa: F401  the portfolio scan
+    import reports.jobs  # noqa: F401  the compliance workbook
+    import risk.jobs  # noqa: F401  risk refresh
 
     # Compliance rules C01-C12 (reports/, rules as data in data/compliance_rules.json).
     checks.install()

@@ -13,7 +13,7 @@ from pathlib import Path
 from flask import current_app
 from sqlalchemy import func, insert, select, text
 
-from core import clock
+from core import clock, summaries
 from core.audit import AuditEvent, current_actor, utcnow
 from core.extensions import db
 from plan.models import Department, PlanTask
@@ -106,6 +106,10 @@ def seed_projects(count: int, seed: int = 2012, prefix: str = "DEMO",
             hook(project_rows, random.Random(seed + 1))
     from projects.guard.services import bump_version
     bump_version(db.session)  # bulk inserts pass no ORM hook: tell the duplicate index
+    summaries.bump(db.session)  # ... and the cached summaries
+    # Planner statistics for the new rows: SQLite without them walks the wrong index for the
+    # paged lists (overdue milestones: 80 ms sorting instead of 2 ms walking planned_date).
+    db.session.execute(text("ANALYZE"))
     return len(project_rows)
 
 

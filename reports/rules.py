@@ -186,3 +186,30 @@ def evaluate(filters: Filters | None = None, on: dt.date | None = None) -> Resul
         result.outcomes[rule.id] = outcomes
         result.evidence[rule.id] = evidence
     return result
+
+
+def _scope_key(filters: Filters) -> tuple:
+    from core.security import is_department_scoped
+    user = filters.user
+    scoped = user is not None and is_department_scoped(user)
+    return (filters.department.id if filters.department else None, filters.date_from,
+            filters.date_to, filters.plan_task.code if filters.plan_task else None,
+            ("department", user.department_id) if scoped else None)
+
+
+def evaluate_cached(filters: Filters | None = None, on: dt.date | None = None) -> Result:
+    """evaluate() once per portfolio version, day, filters and installed checks (the pages
+    and dashboards; the workbook job evaluates afresh). Failures are listed once too."""
+    from core import summaries
+    from risk import costs
+    filters = filters or Filters()
+    on = on or clock.today()
+    checks = tuple((rule_id, id(check)) for rule_id, check in sorted(_CHECKS.items()))
+
+    def compute():
+        result = evaluate(filters, on)
+        result.failure_list = list(result.failures())
+        result.failed_count = len(result.failed_projects())
+        return result
+    return summaries.cached("compliance", (on, _scope_key(filters), checks, id(load_rules()),
+                                           id(costs._provider)), compute)

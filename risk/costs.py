@@ -18,16 +18,19 @@ Contract for a provider, registered in app.register_rules():
 from decimal import Decimal
 
 _provider = None
+_batch = None
 
 
-def register_cost_variance(provider) -> None:
-    global _provider
-    _provider = provider
+def register_cost_variance(provider, batch=None) -> None:
+    """`batch(projects, since)` -> {project id: percent or None} answers many projects in a few
+    statements (pages and refreshes rate thousands); without it `provider` is asked per project."""
+    global _provider, _batch
+    _provider, _batch = provider, batch
 
 
 def unregister_cost_variance() -> None:
-    global _provider
-    _provider = None
+    global _provider, _batch
+    _provider = _batch = None
 
 
 def cost_rule_active() -> bool:
@@ -40,3 +43,14 @@ def cost_variance(project, since=None) -> Decimal | None:
         return None
     value = _provider(project, since=since)
     return None if value is None else Decimal(str(value))
+
+
+def cost_variances(projects, since=None) -> dict:
+    """{project id: cost_variance(project, since)} for many projects at once."""
+    if _provider is None:
+        return {p.id: None for p in projects}
+    if _batch is None:
+        return {p.id: cost_variance(p, since) for p in projects}
+    values = _batch(projects, since=since)
+    return {p.id: None if values.get(p.id) is None else Decimal(str(values[p.id]))
+            for p in projects}

@@ -120,12 +120,14 @@ def clean(app):
         purge_audit_trail(db.session.connection())
         from projects.guard.services import bump_version
         bump_version(db.session)  # rows went without ORM events: tell the duplicate index
+        from core import summaries
+        summaries.bump(db.session)  # ... and the cached summaries
         db.session.commit()
         db.session.remove()
 
 
 KEPT_TABLES = {"plan", "plan_task", "department", "guard_version", "funding_source",
-               "audit_event", "audit_chain_head"}
+               "audit_event", "audit_chain_head", "portfolio_version"}
 
 
 def purge_audit_trail(connection):

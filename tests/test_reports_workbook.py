@@ -66,8 +66,17 @@ def test_cli_filters_by_department(app, make_project, runner, tmp_path):
 def test_web_download_for_auditor_and_office_not_for_manager(app, make_project, web):
     _failing_portfolio(app, make_project)
     for user in ("auditor", "office"):
-        response = web.as_user(user).get("/reports/compliance/download")
+        browser = web.as_user(user)
+        # the workbook is a background job (immediate in tests): its page, then the file
+        started = browser.get("/reports/compliance/download")
+        assert started.status_code == 302 and "/jobs/" in started.location
+        job_page = browser.get(started.location).get_data(as_text=True)
+        assert 'id="job-download"' in job_page
+        status = browser.get(started.location + ".json").get_json()
+        assert status["done"] and status["download"]
+        response = browser.get(started.location + "/download")
         assert response.status_code == 200
+        assert "attachment" in response.headers["Content-Disposition"]
         book = openpyxl.load_workbook(io.BytesIO(response.data))
         assert "合规矩阵" in book.sheetnames
     assert web.as_user("pm").get("/reports/compliance/download").status_code in (302, 403)
@@ -103,11 +112,16 @@ def test_a_department_workbook_is_scoped_on_every_sheet_and_prints(app, make_pro
     from sqlalchemy import select
     _failing_portfolio(app, make_project)
     with app.app_context():
-        water = db.session.scalar(select(Department).where(Department.name == "市水利局")).id
-    response = web.as_user("auditor").get(f"/reports/compliance/download?department={water}")
+        water = db.session.scalar(select(Department).where(Department.name == "市水利局"))
+        water_id, water_code = water.id, water.code
+    auditor = web.as_user("auditor")
+    until = dt.date.today().isoformat()  # the period holds today's events (the audit sheet)
+    started = auditor.get(f"/reports/compliance/download?department={water_id}&from=2013-01-01"
+                          f"&to={until}")
+    response = auditor.get(started.location + "/download")  # the job ran (immediate in tests)
     assert response.status_code == 200
-    assert "compliance-" in response.headers["Content-Disposition"]
-    assert "%E5%B8%82%E6%B0%B4%E5%88%A9%E5%B1%80" in response.headers["Content-Disposition"]
+    disposition = response.headers["Content-Disposition"]
+    assert f"compliance-{water_code}-2013-01-01" in disposition and until in disposition
     book = openpyxl.load_workbook(io.BytesIO(response.data))
     for name in book.sheetnames:
         sheet = book[name]
