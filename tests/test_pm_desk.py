@@ -119,3 +119,8 @@ def test_register_a_risk_from_the_project_and_come_back(app, make_project, web):
     with app.app_context():
         assert db.session.scalar(select(Risk.project_id).where(
             Risk.title == "接口标准未统一")) == project_id
+
+
+def test_the_auditor_has_no_import_menu(app, web):
+    page = web.as_user("auditor").get("/").get_data(as_text=True)
+    assert "/budgets/import" not in page and "/projects/import" not in page
