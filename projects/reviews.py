@@ -74,7 +74,8 @@ def _approve_stage(project, stage, user, comment, context) -> list[str]:
     lifecycle.run_gates(project, lifecycle.STAGE_APPROVED)
     stages.record_decision(project, stage, "approve", user, comment, context["conditions"],
                            context.get("duplicate_check"))
-    set_audit_note(db.session, _("stage approved: %(stage)s", stage=stage))
+    set_audit_note(db.session, _("stage approved: %(stage)s",
+                                 stage=str(s.REVIEW_STAGES.get(stage, stage))))
     db.session.flush()
     set_audit_note(db.session, None)
     return [_("Stage approved; the project stays in review at the next stage: %(stage)s.",
