@@ -286,8 +286,9 @@ def limit_api_login(appbuilder) -> None:
 
 
 def register_rules(app: Flask) -> None:
-    """Gates and warnings on lifecycle steps, and demo-data hooks, that packages contribute
-    (DESIGN §3): one place to see every rule a transition checks."""
+    """Gates and warnings on lifecycle steps, project checks, demo-data hooks and the cost
+    provider that packages contribute (DESIGN §3), on this app's registry (core.registry):
+    one place to see every rule a transition checks."""
     from budgets import demo as budgets_demo
     from budgets.figures import cost_variance_percent, cost_variance_percents
     from budgets.services import budget_change_errors, plan_mismatch
@@ -306,28 +307,29 @@ def register_rules(app: Flask) -> None:
 
     register_setup_steps(app)
     guard.install()
-    lifecycle.add_after("submitted", guard.store_at_submission)
-    lifecycle.add_warning("submitted", plan_mismatch)  # the funding plan should equal the budget
-    lifecycle.add_gate("submitted", funding_at_submission)  # block or ask, per configuration
-    lifecycle.add_gate("approved", plan_mismatch)  # ... and must at approval
-    lifecycle.add_gate("approved", desk.approval_gate)  # judged on the check the Office saw
-    lifecycle.add_gate(lifecycle.STAGE_APPROVED, desk.approval_gate)
-    add_project_check(budget_change_errors)  # after approval: only through a change request
+    lifecycle.add_after("submitted", guard.store_at_submission, app)
+    lifecycle.add_warning("submitted", plan_mismatch, app)  # the plan should equal the budget
+    lifecycle.add_gate("submitted", funding_at_submission, app)  # block or ask, per config
+    lifecycle.add_gate("approved", plan_mismatch, app)  # ... and must at approval
+    lifecycle.add_gate("approved", desk.approval_gate, app)  # judged on the check shown
+    lifecycle.add_gate(lifecycle.STAGE_APPROVED, desk.approval_gate, app)
+    add_project_check(budget_change_errors, app)  # after approval: only through a change request
 
-    lifecycle.add_gate("in_construction", schedule.gate_construction)
-    lifecycle.add_gate("accepted", schedule.gate_acceptance)
-    lifecycle.add_gate("evaluated", schedule.gate_evaluation)
-    lifecycle.add_gate("evaluated", evaluation.gate_post_evaluation)  # the structured 后评价
-    lifecycle.add_gate("approved", leadership.leadership_gate)  # 领导小组审议 of major projects
-    lifecycle.add_after("approved", schedule.plan_on_approval)
-    demo.add_demo_hook(budgets_demo.seed_funding)
-    demo.add_demo_hook(schedule_demo.seed_schedule)
+    lifecycle.add_gate("in_construction", schedule.gate_construction, app)
+    lifecycle.add_gate("accepted", schedule.gate_acceptance, app)
+    lifecycle.add_gate("evaluated", schedule.gate_evaluation, app)
+    lifecycle.add_gate("evaluated", evaluation.gate_post_evaluation, app)  # the structured 后评价
+    lifecycle.add_gate("approved", leadership.leadership_gate, app)  # 领导小组审议 of major projects
+    lifecycle.add_after("approved", schedule.plan_on_approval, app)
+    demo.add_demo_hook(budgets_demo.seed_funding, app)
+    demo.add_demo_hook(schedule_demo.seed_schedule, app)
 
     # System-raised risks are re-evaluated at the commit of any change to a project, its
     # milestones or its reviews (transitions included), and nightly by `flask risk refresh`.
-    register_cost_variance(cost_variance_percent, cost_variance_percents)  # the cost rule reads budgets' figures
+    # the cost rule reads budgets' figures
+    register_cost_variance(cost_variance_percent, cost_variance_percents, app)
     risk_system.install()
-    demo.add_demo_hook(risk_demo.seed_risks)
+    demo.add_demo_hook(risk_demo.seed_risks, app)
 
     # Background jobs (core.jobs): importing a module registers its jobs.
     import projects.guard.stored  # noqa: F401  the portfolio scan
@@ -335,8 +337,8 @@ def register_rules(app: Flask) -> None:
     import risk.jobs  # noqa: F401  risk refresh
 
     # Compliance rules C01-C12 (reports/, rules as data in data/compliance_rules.json).
-    checks.install()
-    risk_check.install()
+    checks.install(app)
+    risk_check.install(app)
 
 
 def register_setup_steps(app: Flask) -> None:

@@ -18,7 +18,7 @@ from decimal import Decimal
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, func, literal, select
 
-from budgets.services import cents
+from budgets.money import cents
 from budgets.models import BudgetChange, FundingLine, FundingSource
 from core import scoping
 from core.extensions import db

@@ -13,7 +13,7 @@ from pathlib import Path
 from flask import current_app
 from sqlalchemy import func, insert, select, text
 
-from core import clock, summaries
+from core import clock, registry, summaries
 from core.audit import AuditEvent, current_actor, utcnow
 from core.extensions import db
 from plan.models import Department, PlanTask
@@ -22,15 +22,13 @@ from projects import enums as s
 from projects.guard.models import DuplicateCheck
 from projects.models import Project, Review, project_plan_task
 
-# Other packages add their demo rows (funding, milestones, risks) for the projects just seeded:
-# hook(project_rows, rng) with project_rows as inserted (dicts with id, status, dates, budget).
-# Registered in app.register_rules().
-_HOOKS: list = []
 
 
-def add_demo_hook(hook) -> None:
-    if hook not in _HOOKS:
-        _HOOKS.append(hook)
+def add_demo_hook(hook, app=None) -> None:
+    """Other packages add their demo rows (funding, milestones, risks) for the projects just
+    seeded: hook(project_rows, rng) with project_rows as inserted (dicts with id, status,
+    dates, budget). Registered in app.register_rules()."""
+    registry.add("demo", hook, app)
 
 
 BUDGET_STEPS = [Decimal(x) for x in ("80000", "150000", "300000", "500000", "800000",
@@ -102,7 +100,7 @@ def seed_projects(count: int, seed: int = 2012, prefix: str = "DEMO",
     _audit_inserts("project", project_rows)
     _audit_inserts("review", review_rows)
     with clock.frozen(as_of):  # every package's demo rows are dated to the same day
-        for hook in _HOOKS:
+        for hook in registry.hooks("demo"):
             hook(project_rows, random.Random(seed + 1))
     from projects.guard.services import bump_version
     bump_version(db.session)  # bulk inserts pass no ORM hook: tell the duplicate index

@@ -103,10 +103,10 @@ def department_scorecard(on: dt.date | None = None, user=None) -> list[Card]:
 def cached_scorecard(on: dt.date | None = None) -> list[Card]:
     """department_scorecard() once per portfolio version, day, weights and rules (the page)."""
     from core import summaries
-    from reports.rules import _CHECKS, load_rules
+    from reports.rules import load_rules, registered_checks
     on = on or clock.today()
     key = (on, tuple(sorted(weights().items())), id(load_rules()),
-           tuple((k, id(v)) for k, v in sorted(_CHECKS.items())),
+           tuple((k, id(v)) for k, v in sorted(registered_checks().items())),
            current_app.config["MILESTONE_GRACE_DAYS"])
     return summaries.cached("scorecard", key, lambda: department_scorecard(on))
 

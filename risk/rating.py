@@ -263,7 +263,7 @@ def escalated_projects(user, on: dt.date | None = None) -> list[Escalated]:
     from core.security import is_department_scoped
     on = on or clock.today()
     scope = user.department_id if user is not None and is_department_scoped(user) else None
-    return summaries.cached("escalated_projects", (on, scope, id(costs._provider)),
+    return summaries.cached("escalated_projects", (on, scope, id(costs.current_provider())),
                             lambda: _escalated(user, on))
 
 

@@ -304,6 +304,8 @@ def project_risk(project) -> dict:
 
 
 def register_template_helpers(app) -> None:
-    app.jinja_env.globals.update(project_risk=project_risk, risk_contributions=CONTRIBUTIONS,
+    app.jinja_env.globals.update(project_risk=project_risk, risk_is_high=scoring.is_high,
+                                 variance_css=scoring.variance_css,
+                                 risk_contributions=CONTRIBUTIONS,
                                  risk_notes=NOTES, risk_variance_bands=VARIANCE_BANDS,
                                  risk_windows=WINDOWS)

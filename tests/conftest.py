@@ -269,10 +269,11 @@ def get_project(project_id):
 
 
 @pytest.fixture
-def no_cost_provider():
-    """An installation without the funding package's cost figures (risk/costs.py contract)."""
-    from risk import costs
-    saved = costs._provider
-    costs.unregister_cost_variance()
-    yield
-    costs.register_cost_variance(saved)
+def hooks(app):
+    """The app's registry of hooks and providers (core.registry) for this test: change it
+    freely (e.g. `hooks.remove("gate:")`, `hooks.provide("cost_variance", None)`); it is put
+    back afterwards."""
+    from core import registry
+    saved = registry.registry(app).snapshot()
+    yield registry.registry(app)
+    registry.registry(app).restore(saved)

@@ -219,4 +219,5 @@ def pending_rebaselines() -> list:
 def register_template_helpers(app) -> None:
     app.jinja_env.globals.update(project_schedule=project_schedule,
                                  department_deadlines=department_deadlines,
-                                 pending_rebaselines=pending_rebaselines)
+                                 pending_rebaselines=pending_rebaselines,
+                                 finding_overdue=findings.is_overdue)
