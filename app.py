@@ -292,7 +292,7 @@ def register_rules(app: Flask) -> None:
     from budgets import demo as budgets_demo
     from budgets.figures import cost_variance_percent, cost_variance_percents
     from budgets.services import budget_change_errors, plan_mismatch
-    from budgets.submission import funding_at_submission
+    from budgets.submission import funding_at_submission, submission_prompt
     from evaluation import services as evaluation
     from projects.leadership import services as leadership
     from projects import demo, desk, lifecycle
@@ -310,6 +310,7 @@ def register_rules(app: Flask) -> None:
     lifecycle.add_after("submitted", guard.store_at_submission, app)
     lifecycle.add_warning("submitted", plan_mismatch, app)  # the plan should equal the budget
     lifecycle.add_gate("submitted", funding_at_submission, app)  # block or ask, per config
+    registry.provide("submission_prompt", submission_prompt, app)  # ... said by the submit form
     lifecycle.add_gate("approved", plan_mismatch, app)  # ... and must at approval
     lifecycle.add_gate("approved", desk.approval_gate, app)  # judged on the check shown
     lifecycle.add_gate(lifecycle.STAGE_APPROVED, desk.approval_gate, app)

@@ -16,7 +16,7 @@ from wtforms import BooleanField, SelectField
 from wtforms.validators import DataRequired
 
 from core import imports, scoping
-from core import clock
+from core import clock, registry
 from core import formatters as fmt
 from core.errors import DomainError
 from core.scoping import Scoped
@@ -28,7 +28,6 @@ from core.uow import transaction
 from core.web import refusable
 from projects import codes, desk, disclosure_flag, importer, lifecycle, reviews
 from projects.enums import CATEGORIES, IN_REVIEW, PROTECTION_LEVELS, REVIEW_STAGES, STATUSES
-from budgets.submission import submission_prompt
 from projects.guard import services as guard
 from projects.filters import OwnDepartmentOnly
 from projects.models import Project, Review
@@ -80,6 +79,15 @@ def _may_change(user, project) -> bool:
     except DomainError:
         return False
     return True
+
+
+def _submission_prompt(project):
+    """What the submit button must say first (the funding package provides it: a plan
+    unequal to the budget, blocking or asking per configuration)."""
+    if project.status not in ("draft", "returned"):
+        return None
+    provider = registry.provider("submission_prompt")
+    return provider(project) if provider else None
 
 
 def _returned_review(project):
@@ -224,8 +232,7 @@ class ProjectModelView(Scoped, ExportableList, ServiceCheckedView, ModelView):
             settlement_choices=desk.SETTLEMENTS, entered=entered or {},
             may_withhold=has_role(user, OFFICE), may_change=_may_change(user, project),
             returned_review=_returned_review(project),
-            submit_prompt=submission_prompt(project)
-            if project.status in ("draft", "returned") else None,
+            submit_prompt=_submission_prompt(project),
             refusal=refusal), 422 if refusal else 200
 
     @expose("/decide/<int:pk>", methods=["POST"])
