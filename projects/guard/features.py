@@ -1,0 +1,83 @@
+"""Pair features: how two projects compare in meaning, words, place, counts and intent.
+
+Computed in bulk for many pairs at once (a check scores its candidates, the scan every
+candidate pair) from two aligned `Side`s. The decision model (model.py) turns them into a
+probability, and explain.py turns the ones that drove it into reasons.
+"""
+from dataclasses import dataclass
+
+import numpy as np
+
+FEATURES = (
+    "name_cos", "description_cos", "capabilities_cos", "cross_cos", "words_cos", "chars_cos",
+    "same_department", "same_task", "same_category",
+    "territory_shared", "territory_conflict", "site_shared", "site_conflict", "shared_counts",
+    "uses_other", "reuse_cue", "no_build_cue", "phase_marker", "same_stem",
+)
+
+
+@dataclass
+class Side:
+    """One side of many pairs, row-aligned: vectors (m, 3, dim), sparse word and char rows,
+    and the per-project metadata of text.TextFeatures plus department, task and category."""
+
+    vectors: np.ndarray
+    words: object
+    chars: object
+    meta: list  # [(TextFeatures, department_id, task, category, name)]
+
+
+def _row_dot(a, b) -> np.ndarray:
+    return np.asarray(a.multiply(b).sum(axis=1)).ravel()
+
+
+def _bigrams(text: str) -> set:
+    return {text[i:i + 2] for i in range(len(text) - 1)}
+
+
+def _coverage(used: str, name: str) -> float:
+    """The share of the other's name (as character pairs) that this side's used clauses name."""
+    grams = _bigrams(name)
+    if not grams or not used:
+        return 0.0
+    return len(grams & _bigrams(used)) / len(grams)
+
+
+def pair_features(left: Side, right: Side) -> np.ndarray:
+    """(m, len(FEATURES)) float32 for the m row-aligned pairs."""
+    m = len(left.meta)
+    out = np.zeros((m, len(FEATURES)), dtype=np.float32)
+    if not m:
+        return out
+    a = left.vectors.astype(np.float32)
+    b = right.vectors.astype(np.float32)
+    out[:, 0:3] = np.einsum("mfd,mfd->mf", a, b)
+    out[:, 3] = np.maximum(np.einsum("md,md->m", a[:, 0], b[:, 1]),
+                           np.einsum("md,md->m", a[:, 1], b[:, 0]))
+    out[:, 4] = _row_dot(left.words, right.words)
+    out[:, 5] = _row_dot(left.chars, right.chars)
+    for k, ((fa, dept_a, task_a, cat_a, _na), (fb, dept_b, task_b, cat_b, _nb)) in enumerate(
+            zip(left.meta, right.meta)):
+        out[k, 6:] = _meta_features(fa, dept_a, task_a, cat_a, fb, dept_b, task_b, cat_b)
+    return out
+
+
+def _meta_features(fa, dept_a, task_a, cat_a, fb, dept_b, task_b, cat_b) -> tuple:
+    same_department = dept_a is not None and dept_a == dept_b
+    territory_shared = bool(fa.territories & fb.territories)
+    site_shared = bool(fa.sites & fb.sites)
+    return (
+        same_department,
+        task_a is not None and task_a == task_b,
+        cat_a is not None and cat_a == cat_b,
+        territory_shared,
+        bool(fa.territories and fb.territories and not territory_shared),
+        site_shared,
+        bool(fa.sites and fb.sites and not site_shared),
+        min(len(fa.counts & fb.counts), 3),
+        max(_coverage(fa.used, fb.masked["name"]), _coverage(fb.used, fa.masked["name"])),
+        fa.reuses or fb.reuses,
+        fa.no_build or fb.no_build,
+        fa.phase or fb.phase,
+        bool(fa.name_stem) and fa.name_stem == fb.name_stem,
+    )
