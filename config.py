@@ -72,17 +72,11 @@ class BaseConfig:
     # Review stages in order (建议书, 可行性研究, 初步设计与概算). A project listed in the plan
     # starts at the second stage, as the national rules allow.
     REVIEW_STAGES = ("proposal", "feasibility", "design")
-    # The duplicate-construction guard (projects/guard): the decision model is fitted by
-    # `flask projects train-guard` (data/guard_model.json, threshold chosen by cross-validation
-    # over system families); GUARD_THRESHOLD overrides the model's threshold.
-    GUARD_MODEL_FILE = str(BASE_DIR / "data" / "guard_model.json")
-    GUARD_THRESHOLD = float(os.environ["GUARD_THRESHOLD"]) if os.environ.get(
-        "GUARD_THRESHOLD") else None
-    GUARD_MAX_MATCHES = 10  # flagged matches listed per check
-    GUARD_NEAR_MISSES = 3  # best non-flagged candidates shown with why not
-    GUARD_CANDIDATES = 30  # candidates per check, by meaning and by words each
-    GUARD_SCAN_NEIGHBOURS = (8, 4)  # the scan's candidates per project: by meaning, by words
-    GUARD_WARM_ON_START = True  # build the index in the background when a worker starts
+    # The duplicate-construction guard: a match at or above the threshold is flagged.
+    GUARD_THRESHOLD = float(os.environ.get("GUARD_THRESHOLD", "0.45"))
+    GUARD_WEIGHTS = {"concepts": 0.45, "terms": 0.25, "identity": 0.2, "task": 0.05,
+                     "category": 0.05, "data": 0.1}
+    GUARD_MAX_MATCHES = 10
     IMPORT_MAX_ROWS = 20000
 
     # Milestones and audit findings (projects/schedule)
@@ -113,7 +107,6 @@ class TestingConfig(BaseConfig):
     TESTING = True
     WTF_CSRF_ENABLED = False
     AUTH_RATE_LIMITED = False
-    GUARD_WARM_ON_START = False
     RATELIMIT_ENABLED = False
 
 

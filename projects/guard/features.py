@@ -1,5 +1,11 @@
 """Pair features: how two projects compare in meaning, words, place, counts and intent.
 
+Deliberately absent: same plan task, same category, and shared places. In the corpus the
+authors filed a system's copies under one task and named the city in both, while real
+duplicates across departments are often filed under different tasks and name no place (the
+samples): those features fitted the corpus' habits, not the rule, and are shown as evidence
+only. Places speak only when they differ.
+
 Computed in bulk for many pairs at once (a check scores its candidates, the scan every
 candidate pair) from two aligned `Side`s. The decision model (model.py) turns them into a
 probability, and explain.py turns the ones that drove it into reasons.
@@ -8,12 +14,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from projects.guard.text import COUNTY_SUFFIXES
+
 FEATURES = (
     "name_cos", "description_cos", "capabilities_cos", "cross_cos", "words_cos", "chars_cos",
-    "same_department", "same_task", "same_category",
-    "territory_shared", "territory_conflict", "site_shared", "site_conflict", "shared_counts",
+    "same_department", "territory_conflict", "site_conflict", "shared_counts",
     "uses_other", "reuse_cue", "no_build_cue", "phase_marker", "same_stem",
+    "mutual_nearest", "nearest_either", "log_rank", "margin",
 )
+PAIR_ONLY = len(FEATURES) - 4  # the last four read the portfolio: Portfolio.rank_features
 
 
 @dataclass
@@ -44,9 +53,9 @@ def _coverage(used: str, name: str) -> float:
 
 
 def pair_features(left: Side, right: Side) -> np.ndarray:
-    """(m, len(FEATURES)) float32 for the m row-aligned pairs."""
+    """(m, PAIR_ONLY) float32 for the m row-aligned pairs (all but the rank features)."""
     m = len(left.meta)
-    out = np.zeros((m, len(FEATURES)), dtype=np.float32)
+    out = np.zeros((m, PAIR_ONLY), dtype=np.float32)
     if not m:
         return out
     a = left.vectors.astype(np.float32)
@@ -64,16 +73,18 @@ def pair_features(left: Side, right: Side) -> np.ndarray:
 
 def _meta_features(fa, dept_a, task_a, cat_a, fb, dept_b, task_b, cat_b) -> tuple:
     same_department = dept_a is not None and dept_a == dept_b
-    territory_shared = bool(fa.territories & fb.territories)
-    site_shared = bool(fa.sites & fb.sites)
+    counties_a = {t for t in fa.territories if t.endswith(COUNTY_SUFFIXES)}
+    counties_b = {t for t in fb.territories if t.endswith(COUNTY_SUFFIXES)}
+    if counties_a and counties_b:  # counties compare with counties, cities with cities
+        territory_conflict = not counties_a & counties_b
+    else:
+        territory_conflict = bool(fa.territories and fb.territories
+                                  and not fa.territories & fb.territories
+                                  and not (counties_a or counties_b))
     return (
         same_department,
-        task_a is not None and task_a == task_b,
-        cat_a is not None and cat_a == cat_b,
-        territory_shared,
-        bool(fa.territories and fb.territories and not territory_shared),
-        site_shared,
-        bool(fa.sites and fb.sites and not site_shared),
+        territory_conflict,
+        bool(fa.sites and fb.sites and not fa.sites & fb.sites),
         min(len(fa.counts & fb.counts), 3),
         max(_coverage(fa.used, fb.masked["name"]), _coverage(fb.used, fa.masked["name"])),
         fa.reuses or fb.reuses,

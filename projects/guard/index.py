@@ -1,199 +1,192 @@
-"""The guard's index, one per app (app.extensions), kept in step with the database.
+"""The portfolio as the guard sees it, in memory per worker, refreshed incrementally.
 
-Each project's sentence vectors and analysed text are stored with it (ProjectVector, written in
-the same flush as the text change), so a worker builds its index from stored rows: no text is
-re-read or re-embedded at start. A worker compares its version with guard_version (bumped with
-every change) and re-reads only the projects whose updated_at moved.
+Candidates come from a dense matrix of concept weights (one row per project, numpy), so one
+check is a matrix-vector product and the portfolio scan a blocked matrix product; only the
+candidates are then scored with evidence. Term weights use IDF over the current portfolio.
+A worker compares its version with guard_version (bumped with every change) and re-reads only
+the projects whose updated_at moved, so no check rebuilds the index and workers agree.
 """
+import math
 import threading
+from collections import Counter
 
 import numpy as np
-from flask import current_app
-from sqlalchemy import event, select, update
-from sqlalchemy.orm import Session
 
-from core.audit import utcnow
-from core.extensions import db
-from projects import enums as s
-from projects.guard import embedding
-from projects.guard.models import DataItem, GuardVersion, ProjectVector
-from projects.guard.portfolio import Entry, Portfolio
-from projects.guard.text import TextFeatures, analyse, text_hash
-from projects.models import Project, project_reuse
-
-EXCLUDED_STATUSES = (s.REJECTED,)  # a rejected proposal builds nothing
-EXTENSION = "planguard_guard_index"
-CHUNK = 2000
+from projects.guard.analysis import analyse, dictionary
+from projects.guard.scoring import Doc, quick_score, relation, score_pair, term_vector
 
 
 class GuardIndex:
     def __init__(self):
-        self.portfolio = Portfolio()
-        self.stamp: dict[int, object] = {}
+        d = dictionary()
+        self.width = len(d.concepts)
+        self.concept_index = d.concept_index
+        self.docs: list[Doc | None] = []
+        self.row_of: dict[int, int] = {}
+        self.stamp: dict[int, object] = {}  # project id -> updated_at seen
+        self.matrix = np.zeros((0, self.width), dtype=np.float32)  # raw concept weights
+        self.df = Counter()
+        self.concept_df = Counter()
         self.version = None
+        self.generation = 0  # moves with every put/remove: IDF-derived caches follow it
+        self._weighted = (None, None)  # (generation, IDF-weighted unit rows)
+        self._vectors: dict[int, tuple[int, dict]] = {}  # project id -> (generation, tf-idf)
+        self._idf_cache = (None, {}, {})  # (generation, term idf, concept idf)
         self.lock = threading.RLock()
 
+    # --- building -------------------------------------------------------------------------
+
+    def raw_vector(self, features) -> np.ndarray:
+        row = np.zeros(self.width, dtype=np.float32)
+        for concept, weight in features.concepts.items():
+            row[self.concept_index[concept]] = weight
+        return row
+
+    def put(self, doc: Doc, stamp=None) -> None:
+        """Add or replace one project."""
+        with self.lock:
+            self.remove(doc.id)
+            row = len(self.docs)
+            self.docs.append(doc)
+            self.row_of[doc.id] = row
+            self.stamp[doc.id] = stamp
+            if row >= self.matrix.shape[0]:
+                grown = np.zeros((max(64, 2 * self.matrix.shape[0]), self.width), dtype=np.float32)
+                grown[:self.matrix.shape[0]] = self.matrix
+                self.matrix = grown
+            self.matrix[row] = self.raw_vector(doc.features)
+            self.df.update(doc.features.terms.keys())
+            self.concept_df.update(doc.features.concepts.keys())
+            self.generation += 1
+
+    def remove(self, project_id: int) -> None:
+        with self.lock:
+            row = self.row_of.pop(project_id, None)
+            if row is None:
+                return
+            doc = self.docs[row]
+            self.df.subtract(doc.features.terms.keys())
+            self.concept_df.subtract(doc.features.concepts.keys())
+            self.docs[row] = None
+            self.matrix[row] = 0
+            self.stamp.pop(project_id, None)
+            self.generation += 1
+
     def __len__(self):
-        return len(self.portfolio)
+        return len(self.row_of)
 
-    @property
-    def generation(self):
-        return self.portfolio.generation
+    def idf(self, term: str) -> float:
+        return self._cached_idf(1, term, self.df)
 
+    def concept_idf(self, concept: str) -> float:
+        return self._cached_idf(2, concept, self.concept_df)
 
-def guard_index() -> GuardIndex:
-    """This app's index, brought up to date with the portfolio."""
-    app = current_app._get_current_object()
-    guard = app.extensions.get(EXTENSION)
-    if guard is None:
-        guard = app.extensions.setdefault(EXTENSION, GuardIndex())
-    version = db.session.scalar(select(GuardVersion.version).where(GuardVersion.id == 1))
-    if version != guard.version:
-        with guard.lock:
-            if version != guard.version:
-                _synchronise(guard)
-                guard.version = version
-    return guard
+    def _cached_idf(self, slot: int, key: str, df: Counter) -> float:
+        """IDF over the current portfolio, cached until the next put or remove."""
+        if self._idf_cache[0] != self.generation:
+            self._idf_cache = (self.generation, {}, {})
+        cache = self._idf_cache[slot]
+        value = cache.get(key)
+        if value is None:
+            value = cache[key] = math.log((1 + len(self.row_of)) / (1 + df.get(key, 0))) + 1.0
+        return value
 
+    def _idf_row(self) -> np.ndarray:
+        d = dictionary()
+        return np.array([self.concept_idf(c) for c in d.concepts], dtype=np.float32)
 
-def project_texts(project: Project) -> tuple:
-    return (project.name or "", tuple(project.capability_list), project.description or "",
-            project.department.name if project.department else "")
+    def weighted(self) -> np.ndarray:
+        """Concept rows scaled by IDF and made unit length: row @ row' is the concept cosine."""
+        generation, matrix = self._weighted
+        if generation != self.generation:
+            matrix = self.matrix[:len(self.docs)] * self._idf_row()
+            norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+            matrix = np.divide(matrix, norms, out=np.zeros_like(matrix), where=norms > 0)
+            self._weighted = (self.generation, matrix)
+        return matrix
 
+    def query_vector(self, features) -> np.ndarray:
+        row = self.raw_vector(features) * self._idf_row()
+        norm = np.linalg.norm(row)
+        return row / norm if norm else row
 
-def _hash_of(texts: tuple) -> str:
-    name, tags, description, department = texts
-    return text_hash(embedding.MODEL_ID, name, "、".join(tags), description, department)
+    def term_vector(self, doc: Doc) -> dict:
+        cached = self._vectors.get(doc.id)
+        if cached is None or cached[0] != self.generation or doc.id < 0:
+            cached = (self.generation, term_vector(doc.features.terms, self.idf))
+            if doc.id in self.row_of:
+                self._vectors[doc.id] = cached
+        return cached[1]
 
+    # --- querying -------------------------------------------------------------------------
 
-def _synchronise(guard: GuardIndex) -> None:
-    stamps = dict(db.session.execute(select(Project.id, Project.updated_at).where(
-        Project.status.not_in(EXCLUDED_STATUSES))).all())
-    portfolio = guard.portfolio
-    for gone in set(guard.stamp) - set(stamps):
-        portfolio.remove(gone)
-        guard.stamp.pop(gone, None)
-    changed = [pid for pid, stamp in stamps.items() if guard.stamp.get(pid) != stamp]
-    fresh = []
-    for start in range(0, len(changed), CHUNK):
-        fresh.extend(_load_entries(changed[start:start + CHUNK]))
-    if len(fresh) > max(100, len(portfolio) // 2):  # first build, or most of it changed
-        fresh_ids = {entry.id for entry, _v in fresh}
-        keep = [row for pid, row in portfolio.row_of.items() if pid not in fresh_ids]
-        entries = [portfolio.entries[row] for row in keep] + [entry for entry, _v in fresh]
-        vectors = np.concatenate([portfolio.vectors[keep].astype(np.float32),
-                                  np.stack([v for _e, v in fresh]).astype(np.float32)])
-        portfolio.build(entries, vectors)
-    else:
-        for entry, vectors in fresh:
-            portfolio.put(entry, vectors)
-        portfolio.compact()
-    for entry, _v in fresh:
-        guard.stamp[entry.id] = stamps[entry.id]
+    def matches(self, doc: Doc, weights: dict, threshold: float, limit: int = 10,
+                candidates: int = 200) -> list[tuple[Doc, float, dict]]:
+        """The projects most likely to build the same capability as `doc`, above the threshold,
+        not counting those it builds on (consumers) or continues (phases)."""
+        with self.lock:
+            used = len(self.docs)
+            if not used:
+                return []
+            sims = self.weighted() @ self.query_vector(doc.features)
+            if doc.id in self.row_of:
+                sims[self.row_of[doc.id]] = -1
+            top = np.argpartition(-sims, min(candidates, used) - 1)[:candidates]
+            mine = term_vector(doc.features.terms, self.idf)
+            found = []
+            for row in top:
+                other = self.docs[int(row)]
+                if other is None or sims[row] <= 0:
+                    continue
+                score = quick_score(doc, other, float(sims[row]), mine, self.term_vector(other),
+                                    weights)
+                if score >= threshold and relation(doc, other) is None:
+                    found.append((other, score))
+            found.sort(key=lambda m: (-m[1], m[0].code))
+            return [(other, *score_pair(doc, other, self.idf, self.concept_idf, weights,
+                                        (mine, self.term_vector(other))))
+                    for other, _score in found[:limit]]
 
+    def scan(self, weights: dict, threshold: float, per_project: int = 10, block: int = 1024):
+        """Every suspected pair once, (a, b, score), highest score first. Each project is
+        compared with its `per_project` nearest in concepts (a blocked matrix product)."""
+        with self.lock:
+            used = len(self.docs)
+            matrix = self.weighted()
+            vectors = [self.term_vector(doc) if doc is not None else None for doc in self.docs]
+            seen, pairs = set(), []
+            k = min(per_project + 1, used)
+            for start in range(0, used, block):
+                sims = matrix[start:start + block] @ matrix.T
+                top = np.argpartition(-sims, k - 1, axis=1)[:, :k]
+                for offset, rows in enumerate(top):
+                    i = start + offset
+                    a = self.docs[i]
+                    if a is None:
+                        continue
+                    for j in rows.tolist():
+                        if j == i or self.docs[j] is None or sims[offset, j] <= 0:
+                            continue
+                        key = (i, j) if i < j else (j, i)
+                        if key in seen:
+                            continue
+                        seen.add(key)
+                        b = self.docs[j]
+                        score = quick_score(a, b, float(sims[offset, j]), vectors[i],
+                                            vectors[j], weights)
+                        if score >= threshold and relation(a, b) is None:
+                            pairs.append((a, b, score) if a.code <= b.code else (b, a, score))
+            pairs.sort(key=lambda p: (-p[2], p[0].code, p[1].code))
+            return pairs
 
-def _load_entries(ids: list[int]) -> list[tuple[Entry, np.ndarray]]:
-    """Entries for these projects from their stored vectors (computed here when missing)."""
-    projects = list(db.session.scalars(select(Project).where(Project.id.in_(ids))))
-    stored = {v.project_id: v for v in db.session.scalars(
-        select(ProjectVector).where(ProjectVector.project_id.in_(ids)))}
-    reuses, produced = {}, {}
-    for pid, reused in db.session.execute(select(
-            project_reuse.c.project_id, project_reuse.c.reused_project_id).where(
-            project_reuse.c.project_id.in_(ids))):
-        reuses.setdefault(pid, set()).add(reused)
-    for pid, name in db.session.execute(select(DataItem.project_id, DataItem.name).where(
-            DataItem.project_id.in_(ids), DataItem.direction == "produces")):
-        produced.setdefault(pid, set()).add(name)
-    result, missing = [], []
-    for project in projects:
-        row = stored.get(project.id)
-        if row is not None and row.text_hash == _hash_of(project_texts(project)):
-            features = TextFeatures.from_json(row.analysis)
-            vectors = embedding.from_bytes(row.vectors).astype(np.float32)
-            result.append((entry_of(project, features, reuses.get(project.id),
-                                    produced.get(project.id)), vectors))
-        else:
-            missing.append(project)
-    if missing:
-        features = [analyse(*project_texts(p)) for p in missing]
-        for project, f, vectors in zip(missing, features, embedding.project_vectors(features)):
-            result.append((entry_of(project, f, reuses.get(project.id),
-                                    produced.get(project.id)), vectors))
-    return result
-
-
-def entry_of(project: Project, features: TextFeatures, reuses=None, produced=None,
-             project_id=None) -> Entry:
-    return Entry(id=project.id if project_id is None else project_id, code=project.code or "",
-                 name=project.name or "",
-                 department_id=project.department_id or (
-                     project.department.id if project.department else None),
-                 task=project.primary_task.code if project.primary_task else None,
-                 category=project.category, features=features,
-                 reuses=frozenset(reuses or ()), data_produced=frozenset(produced or ()),
-                 status=project.status)
-
-
-def store_vectors(projects: list[Project]) -> int:
-    """Compute and attach the stored vectors of projects whose texts changed (batched)."""
-    todo = []
-    for project in projects:
-        texts = project_texts(project)
-        digest = _hash_of(texts)
-        current = project.__dict__.get("guard_vector")
-        if current is None and project.id is not None:
-            current = db.session.get(ProjectVector, project.id)
-        if current is not None and current.text_hash == digest:
-            continue
-        todo.append((project, texts, digest, current))
-    if not todo:
-        return 0
-    features = [analyse(*texts) for _p, texts, _d, _c in todo]
-    vectors = embedding.project_vectors(features)
-    for (project, _t, digest, current), f, v in zip(todo, features, vectors):
-        row = current or ProjectVector()
-        row.text_hash, row.model = digest, embedding.MODEL_ID
-        row.vectors, row.analysis = embedding.to_bytes(v), f.as_json()
-        project.guard_vector = row
-    return len(todo)
+    def explain(self, a: Doc, b: Doc, weights: dict) -> tuple[float, dict]:
+        return score_pair(a, b, self.idf, self.concept_idf, weights,
+                          (self.term_vector(a), self.term_vector(b)))
 
 
-def bump_version(session) -> None:
-    """Tell every worker that the portfolio changed (same transaction as the change)."""
-    session.execute(update(GuardVersion).where(GuardVersion.id == 1).values(
-        version=GuardVersion.version + 1))
-
-
-def _watch_changes(session, flush_context, instances):
-    """before_flush: a changed project gets its vectors (when its texts changed) and moves the
-    index version; a changed data item moves its project's updated_at."""
-    touched, changed = False, []
-    for obj in list(session.new) + list(session.dirty) + list(session.deleted):
-        if isinstance(obj, Project):
-            touched = True
-            if obj in session.deleted:
-                continue
-            if obj in session.dirty and session.is_modified(obj):
-                obj.updated_at = utcnow()
-            changed.append(obj)
-        elif isinstance(obj, DataItem):
-            touched = True
-            if obj.project is not None and obj.project not in session.deleted:
-                obj.project.updated_at = utcnow()
-    if changed and not session.info.get("guard_vectors_off"):
-        with session.no_autoflush:
-            store_vectors(changed)
-    if touched:
-        session.info["guard_touched"] = True
-
-
-def _bump_after_flush(session, flush_context):
-    if session.info.pop("guard_touched", False):
-        bump_version(session)
-
-
-def install() -> None:
-    if not event.contains(Session, "before_flush", _watch_changes):
-        event.listen(Session, "before_flush", _watch_changes)
-        event.listen(Session, "after_flush", _bump_after_flush)
+def make_doc(project_id, code, name, department_id, task, category, status, capabilities,
+             description, reuses=(), data_produced=()) -> Doc:
+    return Doc(id=project_id, code=code, name=name, department_id=department_id, task=task,
+               category=category, status=status,
+               features=analyse(name, capabilities, description),
+               reuses=frozenset(reuses), data_produced=frozenset(data_produced))

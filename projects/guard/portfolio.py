@@ -210,6 +210,33 @@ class Portfolio:
             return np.unique(pairs, axis=0)
 
 
+def rank_features(portfolio: "Portfolio", pairs: np.ndarray, top: int = 5) -> np.ndarray:
+    """Where each pair stands among its sides' neighbours by meaning (name and description):
+    both each other's nearest, either's nearest, log of the worse rank (capped at 10), and the
+    similarity's margin over the mean of the sides' `top` nearest. A duplicate is usually the
+    nearest project of its partner; these read the portfolio, not just the pair."""
+    vectors = portfolio.vectors[:, 1].astype(np.float32)
+    out = np.zeros((len(pairs), 4), dtype=np.float32)
+    for start in range(0, len(pairs), 4096):
+        chunk = pairs[start:start + 4096]
+        sims_a = vectors[chunk[:, 0]] @ vectors.T
+        sims_b = vectors[chunk[:, 1]] @ vectors.T
+        rows = np.arange(len(chunk))
+        sims_a[rows, chunk[:, 0]] = -2
+        sims_b[rows, chunk[:, 1]] = -2
+        own = sims_a[rows, chunk[:, 1]]
+        rank_a = (sims_a > own[:, None]).sum(axis=1)
+        rank_b = (sims_b > own[:, None]).sum(axis=1)
+        k = min(top, vectors.shape[0] - 1) or 1
+        near_a = -np.sort(-sims_a, axis=1)[:, :k].mean(axis=1)
+        near_b = -np.sort(-sims_b, axis=1)[:, :k].mean(axis=1)
+        worse = np.maximum(rank_a, rank_b)
+        out[start:start + len(chunk)] = np.column_stack([
+            worse == 0, np.minimum(rank_a, rank_b) == 0, np.log1p(np.minimum(worse, 10)),
+            own - np.maximum(near_a, near_b)])
+    return out
+
+
 def _top(values: np.ndarray, k: int) -> np.ndarray:
     k = min(k, len(values))
     if k <= 0:

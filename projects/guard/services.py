@@ -1,12 +1,7 @@
 """The duplicate-construction guard's rules (DESIGN §5).
 
-- `check_project` / `check_proposal`: the existing projects most likely to build the same
-  capability, each with the decision model's probability and the reasons; `store_check` freezes
-  one as a DuplicateCheck, with the near misses and why they are not duplicates.
-- Candidates come by meaning (sentence vectors) and by words (TF-IDF); the model decides.
-  A recorded reuse link (one builds on the other) and a later phase of the same department's
-  project (same name but for the phase) are never duplicates; a shared produced data item
-  always is a match to look at.
+- `check_proposal` / `check_project`: the existing projects most likely to build the same
+  capability, each with a score and evidence; `store_check` freezes one as a DuplicateCheck.
 - At submission the result is stored with the proposal (a lifecycle after-hook).
 - The approval rule: the Office cannot approve while a match at or above the threshold has
   neither a written justification nor a reuse link; the frozen result and the justifications go
@@ -15,146 +10,134 @@
 """
 import threading
 
-import numpy as np
 from flask import current_app
 from flask_babel import gettext as _
 from marshmallow import ValidationError
-from sqlalchemy import select
+from sqlalchemy import event, select, update
+from sqlalchemy.orm import Session, selectinload
 
 from core.audit import current_actor, utcnow
 from core.errors import ValidationFailed
 from core.extensions import db
-from projects.guard import embedding, explain
-from projects.guard import model as decision_model
-from projects.guard.features import pair_features
-from projects.guard.index import (bump_version, entry_of, guard_index, install,  # noqa: F401
-                                  project_texts)
-from projects.guard.models import DataItem, DuplicateCheck
-from projects.guard.text import analyse
+from projects import enums as s
+from projects.guard.index import GuardIndex, make_doc
+from projects.guard.models import DataItem, DuplicateCheck, GuardVersion
+from projects.guard.scoring import reason_texts, reasons
 from projects.lifecycle import current_decision
 from projects.models import Project
 from projects.schemas import ProjectUpdateSchema, localized
 from projects.services import find_department, find_plan_tasks
 
-index = guard_index
-SCORE_CHUNK = 50_000  # pairs scored at once by the scan
+EXCLUDED_STATUSES = (s.REJECTED,)  # a rejected proposal builds nothing
+_indexes: dict = {}
+_indexes_lock = threading.Lock()
 
 
-def model():
-    return decision_model.load(decision_model.Path(current_app.config["GUARD_MODEL_FILE"]))
+# --- the index, kept per worker and refreshed when the portfolio's version moves -----------
+
+def index() -> GuardIndex:
+    """This worker's index for this database, brought up to date with the portfolio."""
+    key = current_app.config["SQLALCHEMY_DATABASE_URI"]
+    with _indexes_lock:
+        guard = _indexes.setdefault(key, GuardIndex())
+    version = db.session.scalar(select(GuardVersion.version).where(GuardVersion.id == 1))
+    if version != guard.version:
+        with guard.lock:
+            _synchronise(guard)
+            guard.version = version
+    return guard
 
 
-def threshold() -> float:
-    configured = current_app.config.get("GUARD_THRESHOLD")
-    return float(configured) if configured is not None else model().threshold
+def _synchronise(guard: GuardIndex) -> None:
+    """Re-read only the projects whose updated_at differs from what the index holds."""
+    stamps = dict(db.session.execute(select(Project.id, Project.updated_at).where(
+        Project.status.not_in(EXCLUDED_STATUSES))).all())
+    for gone in set(guard.row_of) - set(stamps):
+        guard.remove(gone)
+    changed = [pid for pid, stamp in stamps.items() if guard.stamp.get(pid, 0) != stamp]
+    for start in range(0, len(changed), 2000):
+        chunk = changed[start:start + 2000]
+        projects = db.session.scalars(select(Project).where(Project.id.in_(chunk)).options(
+            selectinload(Project.reuses), selectinload(Project.data_items)))
+        for project in projects:
+            guard.put(doc_of(project), stamps[project.id])
+    if len(guard.docs) > 2 * max(len(guard.row_of), 1000):  # compact after many replacements
+        fresh = GuardIndex()
+        for doc in guard.docs:
+            if doc is not None:
+                fresh.put(doc, guard.stamp[doc.id])
+        guard.__dict__.update({k: v for k, v in fresh.__dict__.items() if k != "lock"})
 
 
-def warm_in_background(app) -> None:
-    """Build the index in a thread when a worker starts, so its first check is warm."""
-    def build():
-        with app.app_context():
-            try:
-                guard_index()
-            finally:
-                db.session.remove()
-    threading.Thread(target=build, name="guard-warm", daemon=True).start()
+def doc_of(project: Project, project_id=None, saved: Project | None = None):
+    """The index's view of a project; `saved` supplies links and data items for an unsaved
+    copy of a saved project (the unsaved one is never attached to them)."""
+    linked = saved if saved is not None else project
+    return make_doc(project.id if project_id is None else project_id, project.code or "",
+                    project.name or "", project.department_id or
+                    (project.department.id if project.department else None),
+                    project.primary_task.code if project.primary_task else None,
+                    project.category, project.status, project.capability_list,
+                    project.description or "",
+                    reuses=[p.id for p in linked.reuses],
+                    data_produced=[d.name for d in getattr(linked, "data_items", [])
+                                   if d.direction == "produces"])
 
 
-def relation(a, b) -> str | None:
-    """'consumer' when a reuse link joins them, 'phase' when one continues the other (same
-    department, same name but for the phase marker)."""
-    if b.id in a.reuses or a.id in b.reuses:
-        return "consumer"
-    fa, fb = a.features, b.features
-    if a.department_id is not None and a.department_id == b.department_id and fa.name_stem \
-            and fa.name_stem == fb.name_stem and a.name != b.name and (fa.phase or fb.phase):
-        return "phase"
-    return None
+def bump_version(session) -> None:
+    """Tell every worker that the portfolio changed (same transaction as the change)."""
+    session.execute(update(GuardVersion).where(GuardVersion.id == 1).values(
+        version=GuardVersion.version + 1))
+
+
+def _watch_changes(session, flush_context, instances):
+    """before_flush: a changed project or data item moves the index version and the project's
+    updated_at (relationship-only changes would not move it otherwise)."""
+    touched = False
+    for obj in list(session.new) + list(session.dirty) + list(session.deleted):
+        if isinstance(obj, Project):
+            touched = True
+            if obj in session.dirty and session.is_modified(obj):
+                obj.updated_at = utcnow()
+        elif isinstance(obj, DataItem):
+            touched = True
+            if obj.project is not None and obj.project not in session.deleted:
+                obj.project.updated_at = utcnow()
+    if touched:
+        session.info["guard_touched"] = True
+
+
+def _bump_after_flush(session, flush_context):
+    if session.info.pop("guard_touched", False):
+        bump_version(session)
+
+
+def install() -> None:
+    if not event.contains(Session, "before_flush", _watch_changes):
+        event.listen(Session, "before_flush", _watch_changes)
+        event.listen(Session, "after_flush", _bump_after_flush)
 
 
 # --- checks ---------------------------------------------------------------------------------
 
-def _decide(guard, entry, vectors) -> tuple[list[dict], list[dict]]:
-    """(flagged matches, near misses) for one entry against the portfolio, best first."""
-    portfolio = guard.portfolio
+def settings():
     config = current_app.config
-    with portfolio.lock:
-        rows = portfolio.candidates(entry, vectors, config["GUARD_CANDIDATES"])
-        rows = np.union1d(rows, _sharing_data(portfolio, entry)).astype(np.int64)
-        if not len(rows):
-            return [], []
-        query = portfolio.query_side(entry, vectors, len(rows))
-        X = pair_features(query, portfolio.side(rows))
-        decider = model()
-        probability = decider.probability(X)
-        contributions = decider.contributions(X)
-        limit, cut = config["GUARD_MAX_MATCHES"], threshold()
-        flagged, missed = [], []
-        for k in np.argsort(-probability):
-            other = portfolio.entries[int(rows[k])]
-            rel = relation(entry, other)
-            shares_data = bool(entry.data_produced & other.data_produced)
-            is_flag = rel is None and (probability[k] >= cut or shares_data)
-            target = flagged if is_flag else missed
-            if (is_flag and len(flagged) >= limit) or (
-                    not is_flag and len(missed) >= config["GUARD_NEAR_MISSES"]):
-                continue
-            terms = explain.shared_terms(portfolio, None, int(rows[k]), a_words=query.words[k])
-            ev = explain.evidence(entry, other, X[k], terms)
-            target.append({
-                "project_id": other.id, "code": other.code, "name": other.name,
-                "score": round(float(probability[k]), 3),
-                "reasons": explain.reasons(ev, contributions[k], is_flag, rel,
-                                           (entry.name, other.name)),
-                "evidence": ev, "group": _group_key(other)})
-        return _grouped(flagged), missed
+    return config["GUARD_WEIGHTS"], config["GUARD_THRESHOLD"], config["GUARD_MAX_MATCHES"]
 
 
-def _sharing_data(portfolio, entry) -> list[int]:
-    if not entry.data_produced:
-        return []
-    return [row for pid, row in portfolio.row_of.items()
-            if pid != entry.id and portfolio.entries[row].data_produced & entry.data_produced]
-
-
-def _group_key(entry) -> str:
-    """Phases and copies of one system of one department share a key (shown together)."""
-    return f"{entry.department_id}:{entry.features.name_stem or entry.name}"
-
-
-def _grouped(matches: list[dict]) -> list[dict]:
-    """Best first, members of a group right after its best member."""
-    order, seen = [], {}
-    for match in matches:
-        seen.setdefault(match["group"], []).append(match)
-    for match in matches:
-        members = seen.pop(match["group"], None)
-        if members:
-            order.extend(members)
-    return order
-
-
-def _entry_and_vectors(project: Project, project_id=None, saved: Project | None = None):
-    linked = saved if saved is not None else project
-    features = analyse(*project_texts(project))
-    produced = {d.name for d in getattr(linked, "data_items", []) if d.direction == "produces"}
-    entry = entry_of(project, features, [p.id for p in linked.reuses], produced, project_id)
-    return entry, embedding.project_vectors([features])[0]
-
-
-def check_project_in_full(project: Project) -> tuple[list[dict], list[dict]]:
-    """(matches, near misses) for a saved (or being-edited) project."""
-    guard = guard_index()
-    entry, vectors = _entry_and_vectors(project)
-    return _decide(guard, entry, vectors)
+def _as_match(doc, score, evidence) -> dict:
+    return {"project_id": doc.id, "code": doc.code, "name": doc.name, "score": score,
+            "reasons": reasons(evidence), "evidence": evidence}
 
 
 def check_project(project: Project) -> list[dict]:
     """Matches for a saved (or being-edited) project, best first."""
-    return check_project_in_full(project)[0]
+    weights, threshold, limit = settings()
+    doc = doc_of(project)
+    return [_as_match(*m) for m in index().matches(doc, weights, threshold, limit)]
 
 
-def check_proposal(raw: dict, with_near_misses: bool = False):
+def check_proposal(raw: dict) -> list[dict]:
     """Matches for a proposal that is not saved (the 查重 button, POST duplicate-check)."""
     if not isinstance(raw, dict):
         raise ValidationFailed(_("Expected an object with the project's fields."))
@@ -175,11 +158,9 @@ def check_proposal(raw: dict, with_near_misses: bool = False):
         existing = db.session.scalar(select(Project).where(Project.code == project.code)) \
             if project.code else None
         # Re-checking a saved proposal keeps its reuse links and data items.
-        entry, vectors = _entry_and_vectors(
-            project, project_id=existing.id if existing else -1, saved=existing)
-        db.session.expunge(project) if project in db.session else None
-    result = _decide(guard_index(), entry, vectors)
-    return result if with_near_misses else result[0]
+        doc = doc_of(project, project_id=existing.id if existing else -1, saved=existing)
+    weights, threshold, limit = settings()
+    return [_as_match(*m) for m in index().matches(doc, weights, threshold, limit)]
 
 
 def visible_matches(matches: list[dict], user) -> tuple[list[dict], int]:
@@ -200,16 +181,13 @@ def public_match(match: dict) -> dict:
     return {key: match[key] for key in ("code", "name", "score", "reasons")}
 
 
-def store_check(project: Project, trigger: str, matches=None, near_misses=None) -> DuplicateCheck:
-    """Freeze a check (with its near misses and why they are not duplicates)."""
-    if matches is None:
-        matches, near_misses = check_project_in_full(project)
-    cut = threshold()
+def store_check(project: Project, trigger: str, matches=None) -> DuplicateCheck:
+    matches = check_project(project) if matches is None else matches
+    _w, threshold, _l = settings()
     check = DuplicateCheck(project_id=project.id, trigger=trigger, checked_by=current_actor(),
-                           threshold=cut, flagged=len(matches),
+                           threshold=threshold, flagged=len(matches),
                            top_score=max((m["score"] for m in matches), default=0.0),
-                           result={"threshold": cut, "matches": matches,
-                                   "near_misses": near_misses or []})
+                           result={"threshold": threshold, "matches": matches})
     db.session.add(check)
     db.session.flush()
     return check
@@ -243,8 +221,9 @@ def approval_gate(project: Project):
     if missing:
         return _("Approval needs, for each possible duplicate, a written justification or a "
                  "reuse link: %(codes)s.", codes=", ".join(missing))
+    _w, threshold, _l = settings()
     decision["duplicate_check"] = {
-        "checked_at": utcnow().isoformat(timespec="seconds"), "threshold": threshold(),
+        "checked_at": utcnow().isoformat(timespec="seconds"), "threshold": threshold,
         "matches": matches,
         "justifications": {m["code"]: justifications[m["code"]] for m in matches}}
     return None
@@ -287,57 +266,18 @@ def check_data_item(item: DataItem, user) -> None:
 
 def scan(explain_first: int | None = None) -> dict:
     """Every suspected pair of the portfolio once, highest score first (DESIGN §7 format).
-    Reasons are worked out for the first `explain_first` pairs (all when None)."""
-    guard = guard_index()
-    portfolio = guard.portfolio
-    cut, decider = threshold(), model()
-    k, k_words = current_app.config["GUARD_SCAN_NEIGHBOURS"]
-    found = []
-    with portfolio.lock:
-        candidates = portfolio.candidate_pairs(k, k_words)
-        for start in range(0, len(candidates), SCORE_CHUNK):
-            chunk = candidates[start:start + SCORE_CHUNK]
-            X = pair_features(portfolio.side(chunk[:, 0]), portfolio.side(chunk[:, 1]))
-            probability = decider.probability(X)
-            for n in np.nonzero(probability >= cut)[0]:
-                a, b = portfolio.entries[chunk[n, 0]], portfolio.entries[chunk[n, 1]]
-                if relation(a, b) is None:
-                    found.append((float(probability[n]), a, b, chunk[n]))
-        found.sort(key=lambda f: (-f[0], min(f[1].code, f[2].code), max(f[1].code, f[2].code)))
-        pairs = []
-        for n, (score, a, b, rows) in enumerate(found):
-            if a.code > b.code:
-                a, b, rows = b, a, rows[::-1]
-            pair = {"a": a.code, "b": b.code, "score": round(score, 3), "a_id": a.id,
-                    "b_id": b.id}
-            if explain_first is None or n < explain_first:
-                pair.update(_explained(portfolio, decider, rows, a, b))
-            pairs.append(pair)
-    return {"threshold": cut, "pairs": pairs}
+    Evidence is worked out for the first `explain_first` pairs (all when None)."""
+    weights, threshold, _limit = settings()
+    guard = index()
+    pairs = guard.scan(weights, threshold)
+    texts = reason_texts()
+    result = []
+    for n, (a, b, score) in enumerate(pairs):
+        pair = {"a": a.code, "b": b.code, "score": score, "a_id": a.id, "b_id": b.id}
+        if explain_first is None or n < explain_first:
+            _score, evidence = guard.explain(a, b, weights)
+            pair.update(reasons=reasons(evidence, texts), evidence=evidence)
+        result.append(pair)
+    return {"threshold": threshold, "pairs": result}
 
 
-def _explained(portfolio, decider, rows, a, b) -> dict:
-    X = pair_features(portfolio.side([rows[0]]), portfolio.side([rows[1]]))
-    ev = explain.evidence(a, b, X[0], explain.shared_terms(portfolio, rows[0], rows[1]))
-    return {"reasons": explain.reasons(ev, decider.contributions(X)[0], True, None,
-                                       (a.name, b.name)), "evidence": ev}
-
-
-def compare(a: Project, b: Project) -> dict:
-    """One pair side by side: the score, the reasons and the evidence (the words to mark)."""
-    guard = guard_index()
-    entry_a, vectors_a = _entry_and_vectors(a)
-    entry_b, vectors_b = _entry_and_vectors(b)
-    portfolio = guard.portfolio
-    side_a = portfolio.query_side(entry_a, vectors_a, 1)
-    side_b = portfolio.query_side(entry_b, vectors_b, 1)
-    X = pair_features(side_a, side_b)
-    decider = model()
-    score = float(decider.probability(X)[0])
-    rel = relation(entry_a, entry_b)
-    flagged = rel is None and score >= threshold()
-    terms = explain.shared_terms(portfolio, None, None, side_a.words, side_b.words)
-    ev = explain.evidence(entry_a, entry_b, X[0], terms)
-    return {"score": round(score, 3), "threshold": threshold(), "flagged": flagged,
-            "reasons": explain.reasons(ev, decider.contributions(X)[0], flagged, rel,
-                                       (a.name, b.name)), "evidence": ev}

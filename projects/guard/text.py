@@ -20,6 +20,7 @@ LEXICON_FILE = Path(__file__).resolve().parents[2] / "data" / "guard_lexicon.jso
 CLAUSE_SPLIT = re.compile(r"[，,。;；：:!！?？\n、]")
 SENTENCE_END = "，,。;；：:!！?？\n"
 TERRITORY_SUFFIXES = ("省", "市", "州", "地区", "盟", "县", "旗", "区")
+COUNTY_SUFFIXES = ("县", "旗", "区")  # places of one level: two of them never overlap
 NUMBER = re.compile(r"(\d+(?:\.\d+)?)\s*([^\d\s，,。;；：:、()（）]{1,3})")
 BRACKETS = re.compile(r"[()（）\[\]【】《》\s]")
 
@@ -70,20 +71,22 @@ class TextFeatures:
     territories: frozenset = frozenset()  # counties, districts, cities it names or belongs to
     sites: frozenset = frozenset()  # finer places: townships, streets, ports, schools ...
     counts: frozenset = frozenset()  # "186辆", "24个": counted things of some size
+    texts: dict = field(default_factory=dict)  # field -> the text its sentence vector reads
     masked: dict = field(default_factory=dict)  # field -> text without places and numbers
 
     def as_json(self) -> dict:
         return {"tokens": self.tokens, "used": self.used, "reuses": self.reuses,
                 "no_build": self.no_build, "phase": self.phase, "name_stem": self.name_stem,
                 "territories": sorted(self.territories), "sites": sorted(self.sites),
-                "counts": sorted(self.counts), "masked": self.masked}
+                "counts": sorted(self.counts), "texts": self.texts, "masked": self.masked}
 
     @classmethod
     def from_json(cls, data: dict) -> "TextFeatures":
         return cls(tokens=list(data["tokens"]), used=data["used"], reuses=data["reuses"],
                    no_build=data["no_build"], phase=data["phase"], name_stem=data["name_stem"],
                    territories=frozenset(data["territories"]), sites=frozenset(data["sites"]),
-                   counts=frozenset(data["counts"]), masked=dict(data["masked"]))
+                   counts=frozenset(data["counts"]), texts=dict(data["texts"]),
+                   masked=dict(data["masked"]))
 
 
 def text_hash(*texts: str) -> str:
@@ -218,6 +221,7 @@ def _analyse(name: str, capabilities: tuple, description: str, department: str) 
         phase=bool(lex.phase.search(name) or re.search(r"[一二三]期", description)),
         name_stem=stem, territories=frozenset(territories), sites=frozenset(sites),
         counts=frozenset(counts(name + "。" + description, lex)),
+        texts={"name": name, "description": name + "。" + description, "capabilities": tags},
         masked={"name": mask(name, all_places) or name,
                 "description": mask(description, all_places),
                 "capabilities": mask(tags, all_places)})

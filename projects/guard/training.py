@@ -19,7 +19,7 @@ from sklearn.model_selection import GroupKFold
 from projects.guard.embedding import project_vectors
 from projects.guard.features import FEATURES, pair_features
 from projects.guard.model import DecisionModel
-from projects.guard.portfolio import Entry, Portfolio
+from projects.guard.portfolio import Entry, Portfolio, rank_features
 from projects.guard.text import analyse
 
 CORPUS_DIR = Path(__file__).resolve().parents[2] / "data" / "guard_corpus"
@@ -73,7 +73,8 @@ def portfolio_of(proposals: list) -> Portfolio:
 def pair_matrix(portfolio: Portfolio, pairs: np.ndarray) -> np.ndarray:
     if not len(pairs):
         return np.zeros((0, len(FEATURES)), dtype=np.float32)
-    return pair_features(portfolio.side(pairs[:, 0]), portfolio.side(pairs[:, 1]))
+    return np.hstack([pair_features(portfolio.side(pairs[:, 0]), portfolio.side(pairs[:, 1])),
+                      rank_features(portfolio, pairs)])
 
 
 def training_pairs(corpus: Corpus, portfolio: Portfolio):
@@ -94,7 +95,7 @@ def fit(X: np.ndarray, y: np.ndarray, threshold: float, info: dict) -> DecisionM
     mean = X.mean(axis=0)
     scale = X.std(axis=0)
     scale[scale == 0] = 1.0
-    regression = LogisticRegression(C=C, max_iter=2000, class_weight="balanced")
+    regression = LogisticRegression(C=C, max_iter=2000)
     regression.fit((X - mean) / scale, y)
     return DecisionModel(FEATURES, mean, scale, regression.coef_[0],
                          float(regression.intercept_[0]), threshold, info)
