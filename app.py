@@ -5,7 +5,7 @@ from flask import Flask
 from sqlalchemy.orm import Session
 
 import config as config_module
-from core import audit
+from core import audit, registry, websecurity
 from core.extensions import db, migrate, new_appbuilder
 
 
@@ -28,11 +28,14 @@ def create_app(overrides: dict | None = None) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "migrations"))
     audit.install(Session)
+    websecurity.install(app)
+    registry.install(app)
+    register_scopes(app)
     with app.app_context():
         appbuilder = new_appbuilder()
         appbuilder.init_app(app, db.session)
         register_views(appbuilder)
-    register_rules()
+    register_rules(app)
     register_cli(app)
     register_error_pages(app)
     return app
@@ -40,12 +43,45 @@ def create_app(overrides: dict | None = None) -> Flask:
 
 def import_models() -> None:
     """Every model class, so that mappers and Alembic see the whole schema."""
+    import core.auditchain  # noqa: F401
     import plan.models  # noqa: F401
     import projects.models  # noqa: F401
     import projects.guard.models  # noqa: F401
     import projects.schedule.models  # noqa: F401
     import budgets.models  # noqa: F401
     import risk.models  # noqa: F401
+
+
+def register_scopes(app: Flask) -> None:
+    """Which rows of each model a user may see (DESIGN §4), in one screen: every list, show,
+    form select, export, search and API read goes through these (core.scoping)."""
+    from flask_babel import lazy_gettext as _l
+
+    from budgets.models import BudgetChange, Disbursement, Expenditure, FundingLine
+    from budgets.scopes import of_visible_lines
+    from core import scoping
+    from projects.guard.models import DataItem
+    from projects.models import Project, Review
+    from projects.schedule.models import AuditFinding, EvidenceFile, Milestone, Rebaseline
+    from projects.scopes import of_visible_projects, visibility_clause
+    from risk.models import Risk
+    from risk.services import risk_visibility_clause
+
+    def scope(model, clause, not_found=None, field=None):
+        scoping.register(model, clause, not_found, field, app)
+
+    scope(Project, visibility_clause, _l("No such project."), "project")
+    for model, not_found, field in (
+            (Review, None, None), (Milestone, _l("No such milestone."), None),
+            (AuditFinding, _l("No such audit finding."), None), (Rebaseline, None, None),
+            (EvidenceFile, None, None), (DataItem, None, None),
+            (FundingLine, _l("No such funding line."), "funding_line"),
+            (BudgetChange, None, None)):
+        scope(model, of_visible_projects(model), not_found, field)
+    for model in (Disbursement, Expenditure):
+        scope(model, of_visible_lines(model))
+    # a ProjectManager keeps and sees its own department's risks only
+    scope(Risk, risk_visibility_clause, _l("No such risk."))
 
 
 def register_views(appbuilder) -> None:
@@ -177,7 +213,7 @@ def limit_api_login(appbuilder) -> None:
             sm.limiter.limit(sm.auth_rate_limit, methods=["POST"])(view.blueprint)
 
 
-def register_rules() -> None:
+def register_rules(app: Flask) -> None:
     """Gates and warnings on lifecycle steps, and demo-data hooks, that packages contribute
     (DESIGN §3): one place to see every rule a transition checks."""
     from budgets import demo as budgets_demo
@@ -193,6 +229,7 @@ def register_rules() -> None:
     from risk import system as risk_system
     from risk.costs import register_cost_variance
 
+    register_setup_steps(app)
     guard.install()
     lifecycle.add_after("submitted", guard.store_at_submission)
     lifecycle.add_warning("submitted", plan_mismatch)  # the funding plan should equal the budget
@@ -219,16 +256,39 @@ def register_rules() -> None:
     risk_check.install()
 
 
+def register_setup_steps(app: Flask) -> None:
+    """What `flask setup` loads after the schema and the roles: the plan, the departments and
+    the funding sources from their data files (each step idempotent, printing one line)."""
+    from flask import current_app
+
+    from budgets.services import seed_funding_sources
+    from plan.services import load_departments, load_plan
+
+    def plan():
+        result = load_plan(current_app.config["PLAN_FILE"])
+        return f"plan tasks per section: {result['sections']} (changed rows: {result['changed']})"
+
+    def departments():
+        return f"departments added: {load_departments(current_app.config['DEPARTMENTS_FILE'])}"
+
+    def funding_sources():
+        sources = seed_funding_sources(current_app.config["FUNDING_SOURCES_FILE"])
+        return f"funding sources added: {sources}"
+
+    for step in (plan, departments, funding_sources):
+        registry.add("setup", step, app)
+
+
 def register_cli(app: Flask) -> None:
-    from core.cli import setup_command, users_cli
-    from plan.cli import plan_cli
+    from core.cli import audit_cli, setup_command
+    from plan.cli import plan_cli, users_cli
     from budgets.cli import budgets_cli
     from projects.cli import demo_cli, projects_cli
     from reports.cli import reports_cli
     from risk.cli import risk_cli
 
     app.cli.add_command(setup_command)
-    for group in (users_cli, plan_cli, projects_cli, demo_cli, budgets_cli, risk_cli,
+    for group in (users_cli, audit_cli, plan_cli, projects_cli, demo_cli, budgets_cli, risk_cli,
                   reports_cli):
         app.cli.add_command(group)
 

@@ -45,15 +45,20 @@ class BaseConfig:
     FAB_CREATE_DB = False  # Alembic owns the schema
     FAB_ADD_SECURITY_API = False
     FAB_SECURITY_MANAGER_CLASS = "core.security.PlanGuardSecurityManager"
-    FAB_INDEX_VIEW = "core.views.HomeView"
+    FAB_INDEX_VIEW = "reports.home.HomeView"
     FAB_API_MAX_PAGE_SIZE = 500
     AUTH_TYPE = 1  # AUTH_DB
     AUTH_ROLE_ADMIN = "Admin"
     AUTH_ROLE_PUBLIC = "Public"
+    # Login throttling (web and /api/v1/security/login), per client address. On everywhere but
+    # the unit-test configuration; with several workers or hosts point the storage at Redis.
     AUTH_RATE_LIMITED = True
-    AUTH_RATE_LIMIT = "10 per 5 second"
-    RATELIMIT_STORAGE_URI = "memory://"
+    AUTH_RATE_LIMIT = "10 per minute"
+    RATELIMIT_ENABLED = True
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     WTF_CSRF_ENABLED = True
+    WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
+    FAB_PASSWORD_COMPLEXITY_ENABLED = True  # validator: core.websecurity.password_complexity
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
 
@@ -103,9 +108,10 @@ class DevelopmentConfig(BaseConfig):
 
 
 class TestingConfig(BaseConfig):
+    """The unit tests': CSRF stays on (the web test client sends the token, as a browser does);
+    rate limits are off (tests log in hundreds of times from one address)."""
     PLANGUARD_ENV = "testing"
     TESTING = True
-    WTF_CSRF_ENABLED = False
     AUTH_RATE_LIMITED = False
     RATELIMIT_ENABLED = False
 
@@ -117,13 +123,21 @@ class ProductionConfig(BaseConfig):
 
     @staticmethod
     def check(config) -> None:
-        """Refuse to start production with a default secret or password."""
-        if config["SECRET_KEY"] in ("", DEFAULT_SECRET_KEY) or len(config["SECRET_KEY"]) < 32:
+        """Refuse to start production with a default, short or low-entropy secret, or an
+        admin password that fails the password policy."""
+        from core.websecurity import password_problems, secret_key_problems
+
+        secret = config["SECRET_KEY"]
+        problems = secret_key_problems(secret)
+        if secret in ("", DEFAULT_SECRET_KEY) or problems:
             raise RuntimeError(
                 "PLANGUARD_ENV=production needs SECRET_KEY set to a random value of 32+ characters"
-            )
-        if config["ADMIN_PASSWORD"] == DEFAULT_ADMIN_PASSWORD:
-            raise RuntimeError("PLANGUARD_ENV=production needs ADMIN_PASSWORD other than the default")
+                f" ({'; '.join(problems) or 'the default'})")
+        password = config["ADMIN_PASSWORD"]
+        problems = password_problems(password)
+        if password == DEFAULT_ADMIN_PASSWORD or problems:
+            raise RuntimeError("PLANGUARD_ENV=production needs an ADMIN_PASSWORD that meets the"
+                               f" password policy ({'; '.join(problems) or 'the default'})")
 
 
 CONFIGS = {

@@ -6,56 +6,15 @@ from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import permission_name
 
 from budgets import figures, services
-from budgets.filters import VisibleLinePayments, VisibleProjectRows
 from budgets.models import BudgetChange, Disbursement, Expenditure, FundingLine, FundingSource
-from core.errors import DomainError, NotFound
-from core.extensions import db
+from budgets.schemas import DecisionSchema, load
+from core import scoping
+from core.api import ServiceApi
 from core.security import current_user
-from projects.api import DomainErrorsApi
+from projects.models import Project
 
 
-class ServiceWritesApi(DomainErrorsApi):
-    """post/put/delete call `create(body, user)`, `change(item, body, user)`, `remove(item,
-    user)`; the item is looked up within the user's scope first (404 otherwise)."""
-
-    create = change = remove = None
-
-    def _visible(self, pk):
-        item = self.datamodel.get(pk, self._base_filters)
-        if item is None:
-            raise NotFound("Not found")
-        return item
-
-    def _run(self, status, action):
-        try:
-            item = action()
-            db.session.commit()
-        except DomainError as exc:
-            return self.domain_error(exc)
-        if item is None:
-            return self.response(status, message="OK")
-        body = {"result": self.show_model_schema.dump(item)}
-        if status == 201:
-            body["id"] = item.id
-        return self.response(status, **body)
-
-    def post_headless(self):
-        body = self.json_body()
-        if body is None:
-            return self.response_400(message="Request is not a JSON object")
-        return self._run(201, lambda: type(self).create(body, current_user()))
-
-    def put_headless(self, pk):
-        body = self.json_body()
-        if body is None:
-            return self.response_400(message="Request is not a JSON object")
-        return self._run(200, lambda: type(self).change(self._visible(pk), body, current_user()))
-
-    def delete_headless(self, pk):
-        return self._run(200, lambda: type(self).remove(self._visible(pk), current_user()))
-
-
-class FundingSourceApi(ServiceWritesApi):
+class FundingSourceApi(ServiceApi):
     resource_name = "fundingsource"
     datamodel = SQLAInterface(FundingSource)
     list_columns = show_columns = ["id", "code", "name", "name_en", "social_capital", "position"]
@@ -71,10 +30,9 @@ LINE_FIELDS = ["id", "project.id", "project.code", "project.name", "source.id", 
                "source.name", "year", "amount", "note"]
 
 
-class FundingLineApi(ServiceWritesApi):
+class FundingLineApi(ServiceApi):
     resource_name = "fundingline"
     datamodel = SQLAInterface(FundingLine)
-    base_filters = [["id", VisibleProjectRows, None]]
     list_columns = show_columns = LINE_FIELDS
     add_columns = edit_columns = ["project", "source", "year", "amount", "note"]
     search_columns = ["project", "source", "year", "amount"]
@@ -107,21 +65,19 @@ class FundingLineApi(ServiceWritesApi):
             404:
               $ref: '#/components/responses/404'
         """
-        try:
-            project = services.visible_project(project_id, current_user())
-        except DomainError as exc:
-            return self.domain_error(exc)
-        result = {k: (str(v) if v is not None and not isinstance(v, (bool, int, str)) else v)
-                  for k, v in figures.project_figures(project).items()}
-        return self.response(200, result=result)
+        def answer():
+            project = scoping.get(Project, project_id, current_user())
+            result = {k: (str(v) if v is not None and not isinstance(v, (bool, int, str)) else v)
+                      for k, v in figures.project_figures(project).items()}
+            return self.response(200, result=result)
+        return self.guarded(answer)
 
 
 PAYMENT_FIELDS = ["id", "funding_line.id", "funding_line.year", "date", "amount", "voucher_no",
                   "note", "created_by", "created_at"]
 
 
-class _PaymentApi(ServiceWritesApi):
-    base_filters = [["id", VisibleLinePayments, None]]
+class _PaymentApi(ServiceApi):
     list_columns = show_columns = PAYMENT_FIELDS
     add_columns = edit_columns = ["funding_line", "date", "amount", "voucher_no", "note"]
     search_columns = ["funding_line", "date", "amount", "voucher_no"]
@@ -149,10 +105,9 @@ class ExpenditureApi(_PaymentApi):
         '"amount": "8000.00", "voucher_no": text, "note": text}.')}}}
 
 
-class BudgetChangeApi(ServiceWritesApi):
+class BudgetChangeApi(ServiceApi):
     resource_name = "budgetchange"
     datamodel = SQLAInterface(BudgetChange)
-    base_filters = [["id", VisibleProjectRows, None]]
     include_route_methods = {"get", "get_list", "info", "post", "decide"}
     list_columns = show_columns = ["id", "project.id", "project.code", "reason",
                                    "old_budget_total", "new_budget_total", "line_changes",
@@ -200,14 +155,13 @@ class BudgetChangeApi(ServiceWritesApi):
               description: The change no longer fits (e.g. a line would not cover its
                 disbursements), or a rejection without a comment
         """
-        from budgets.schemas import DecisionSchema, load
         body = self.json_body()
         if body is None:
-            return self.response_400(message="Request is not a JSON object")
+            return self.not_an_object()
 
         def action():
             args = load(DecisionSchema(), body, "Invalid decision")
-            change = self._visible(pk)
+            change = self.visible_item(pk)
             services.decide_change(change, args["decision"], current_user(), args["comment"])
             return change
-        return self._run(200, action)
+        return self.write(200, action)

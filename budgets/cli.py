@@ -4,6 +4,7 @@ from flask.cli import with_appcontext
 
 from core.audit import acting_as
 from core.extensions import db
+from core.uow import transaction
 
 
 @click.group("budgets")
@@ -19,13 +20,11 @@ def budgets_import(file):
     none."""
     from budgets.importer import ImportFailed, import_file
 
-    with acting_as("system"):
-        try:
+    try:
+        with acting_as("system"), transaction():
             created = import_file(file)
-            db.session.commit()
-        except ImportFailed as exc:
-            db.session.rollback()
-            raise click.ClickException(str(exc))
+    except ImportFailed as exc:
+        raise click.ClickException(str(exc))
     click.echo(f"{len(created)} funding lines imported")
 
 

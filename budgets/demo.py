@@ -10,6 +10,7 @@ from decimal import Decimal
 from sqlalchemy import insert, select, update
 
 from budgets.models import BudgetChange, Disbursement, Expenditure, FundingLine, FundingSource
+from core import clock
 from core.audit import AuditEvent, utcnow
 from core.extensions import db
 from projects import enums as s
@@ -52,7 +53,7 @@ def _plan(row, budget, sources, rng):
 
 def _day_in(year, row, rng):
     first = max(dt.date(year, 1, 1), row["start_date"])
-    last = max(first, min(dt.date(year, 12, 31), row["end_date"], dt.date.today()))
+    last = max(first, min(dt.date(year, 12, 31), row["end_date"], clock.today()))
     return first + dt.timedelta(days=rng.randint(0, (last - first).days))
 
 

@@ -20,11 +20,11 @@ from sqlalchemy import and_, case, func, literal, select
 
 from budgets.services import cents
 from budgets.models import BudgetChange, FundingLine, FundingSource
+from core import scoping
 from core.extensions import db
 from plan.models import Department
 from projects.enums import APPROVED_OR_LATER
 from projects.models import Project
-from projects.services import visibility_clause
 
 ZERO = Decimal("0.00")
 BANDS = {"within_10": _l("within 10%"), "10_30": _l("10-30%"), "over_30": _l("over 30%")}
@@ -120,7 +120,7 @@ class Portfolio:
 
 def _scoped(query, user, year, department_id):
     """Restrict a query joined to FundingLine and Project to the filters and the user's view."""
-    clause = visibility_clause(user)
+    clause = scoping.clause(Project, user)
     if clause is not None:
         query = query.where(clause)
     if year:
@@ -175,7 +175,7 @@ def portfolio(user, year=None, department_id=None, overrun_limit=15,
 def _approved_projects(query, user, year, department_id):
     """Approved (or later) projects within the user's view and the filters."""
     query = query.where(Project.status.in_(APPROVED_OR_LATER))
-    clause = visibility_clause(user)
+    clause = scoping.clause(Project, user)
     if clause is not None:
         query = query.where(clause)
     if department_id:
@@ -230,7 +230,7 @@ def project_rows(user, year=None, department_id=None):
              .outerjoin(lines, lines.c.project_id == Project.id)
              .outerjoin(changes, changes.c.project_id == Project.id)
              .order_by(Project.code))
-    clause = visibility_clause(user)
+    clause = scoping.clause(Project, user)
     if clause is not None:
         query = query.where(clause)
     if department_id:

@@ -1,8 +1,8 @@
 """Import funding lines from xlsx: all rows or none, errors by row and column.
 
 Columns (row 1): project (code), source (code or name), year, amount, note. Each row goes through
-`services.add_funding_line`, the rule the API and the web forms use, inside a savepoint that is
-rolled back when any row fails.
+`services.add_funding_line`, the rule the API and the web forms use, inside one savepoint
+(core.imports.all_or_none).
 """
 import datetime as dt
 import io
@@ -15,21 +15,10 @@ from sqlalchemy import select
 
 from budgets.models import FundingSource
 from budgets.services import add_funding_line
-from core.errors import DomainError
 from core.extensions import db
+from core.imports import ImportFailed, all_or_none  # noqa: F401 (ImportFailed: callers)
 
 COLUMNS = ("project", "source", "year", "amount", "note")
-
-
-class ImportFailed(Exception):
-    def __init__(self, message, row_errors):
-        super().__init__(message)
-        self.message = str(message)
-        self.row_errors = row_errors  # [{"row": n, "column": key, "message": text}]
-
-    def __str__(self):
-        return "\n".join([self.message] + [f"row {e['row']}, {e['column']}: {e['message']}"
-                                           for e in self.row_errors])
 
 
 def read_rows(path) -> list[tuple[int, dict]]:
@@ -69,23 +58,8 @@ def read_rows(path) -> list[tuple[int, dict]]:
 
 def import_rows(rows, user=None, keep=True) -> list:
     """Add every row's funding line inside a savepoint; keep them only if all pass."""
-    if not rows:
-        raise ImportFailed(_("The file holds no funding lines."), [])
-    savepoint = db.session.begin_nested()
-    created, errors = [], []
-    for n, item in rows:
-        try:
-            created.append(add_funding_line(item, user))
-        except DomainError as exc:
-            errors.extend({"row": n, "column": column, "message": " ".join(messages)}
-                          for column, messages in (exc.errors or {"": [exc.message]}).items())
-    if errors or not keep:
-        savepoint.rollback()
-    else:
-        savepoint.commit()
-    if errors:
-        raise ImportFailed(_("Nothing was imported: %(n)d errors.", n=len(errors)), errors)
-    return created
+    return all_or_none(rows, lambda item: add_funding_line(item, user), keep,
+                       empty=_("The file holds no funding lines."))
 
 
 def import_file(path, user=None) -> list:

@@ -1,9 +1,8 @@
 """The portfolio budget-execution page (figures, charts, exports) and the funding-line import."""
 import os
-import secrets
 from pathlib import Path
 
-from flask import Response, abort, current_app, flash, redirect, request, url_for
+from flask import Response, abort, flash, redirect, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_appbuilder.security.decorators import permission_name
 from flask_babel import gettext as _
@@ -12,9 +11,11 @@ from sqlalchemy import select
 
 from budgets import charts, figures, importer
 from budgets.models import FundingLine, FundingSource
+from core import imports
 from core.export import csv_response, send_xlsx, xlsx_response
 from core.extensions import db
 from core.security import current_user
+from core.uow import transaction
 from plan.models import Department
 from projects.enums import STATUSES
 
@@ -116,15 +117,11 @@ class FundingImportView(BaseView):
         if not file or Path(file.filename or "").suffix.lower() != ".xlsx":
             flash(_("Choose an .xlsx file."), "danger")
             return self.render_template("budgets_import.html"), 400
-        folder = Path(current_app.config["UPLOAD_DIR"]) / "imports"
-        folder.mkdir(parents=True, exist_ok=True)
-        staged = folder / f"funding-{secrets.token_hex(16)}.xlsx"
-        file.save(staged)
+        _token, staged = imports.stage(file, ".xlsx")
         try:
-            created = importer.import_file(staged, current_user())
-            db.session.commit()
+            with transaction():
+                created = importer.import_file(staged, current_user())
         except importer.ImportFailed as exc:
-            db.session.rollback()
             return self.render_template("budgets_import.html", errors=exc.row_errors,
                                         message=exc.message), 422
         finally:

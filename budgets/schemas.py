@@ -6,14 +6,9 @@ as its id (API) or as its code (import: project code, source code or name).
 from decimal import Decimal, InvalidOperation
 
 from flask_babel import lazy_gettext as _l
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load
+from marshmallow import EXCLUDE, Schema, fields, pre_load
 
-_REQUIRED = _l("This field is required.")
-_NULL = _l("This field may not be empty.")
-
-
-def _messages(invalid):
-    return {"required": _REQUIRED, "null": _NULL, "invalid": invalid}
+from core.schemas import messages, parse
 
 
 class Money(fields.Field):
@@ -69,15 +64,15 @@ class _Input(Schema):
 
 def _note():
     return fields.String(load_default=None, allow_none=True,
-                         error_messages=_messages(_l("Not a text.")))
+                         error_messages=messages(_l("Not a text.")))
 
 
 class FundingLineSchema(_Input):
-    project = Ref(required=True, error_messages=_messages(_l("Give an id or a code.")))
-    source = Ref(required=True, error_messages=_messages(_l("Give an id or a code.")))
+    project = Ref(required=True, error_messages=messages(_l("Give an id or a code.")))
+    source = Ref(required=True, error_messages=messages(_l("Give an id or a code.")))
     year = fields.Integer(required=True, strict=False,
-                          error_messages=_messages(_l("Not a year, e.g. 2013.")))
-    amount = Money(required=True, error_messages=_messages(_l("Not an amount of money.")))
+                          error_messages=messages(_l("Not a year, e.g. 2013.")))
+    amount = Money(required=True, error_messages=messages(_l("Not an amount of money.")))
     note = _note()
 
 
@@ -89,11 +84,11 @@ class FundingLineUpdateSchema(FundingLineSchema):
 class PaymentSchema(_Input):
     """A disbursement or an expenditure."""
 
-    funding_line = Ref(required=True, error_messages=_messages(_l("Give an id.")))
-    date = fields.Date(required=True, error_messages=_messages(_l("Not a date (YYYY-MM-DD).")))
-    amount = Money(required=True, error_messages=_messages(_l("Not an amount of money.")))
+    funding_line = Ref(required=True, error_messages=messages(_l("Give an id.")))
+    date = fields.Date(required=True, error_messages=messages(_l("Not a date (YYYY-MM-DD).")))
+    amount = Money(required=True, error_messages=messages(_l("Not an amount of money.")))
     voucher_no = fields.String(load_default=None, allow_none=True,
-                               error_messages=_messages(_l("Not a text.")))
+                               error_messages=messages(_l("Not a text.")))
     note = _note()
 
 
@@ -103,27 +98,27 @@ class PaymentUpdateSchema(PaymentSchema):
 
 
 class LineChangeSchema(_Input):
-    source = Ref(required=True, error_messages=_messages(_l("Give an id or a code.")))
+    source = Ref(required=True, error_messages=messages(_l("Give an id or a code.")))
     year = fields.Integer(required=True, strict=False,
-                          error_messages=_messages(_l("Not a year, e.g. 2013.")))
-    amount = Money(required=True, error_messages=_messages(_l("Not an amount of money.")))
+                          error_messages=messages(_l("Not a year, e.g. 2013.")))
+    amount = Money(required=True, error_messages=messages(_l("Not an amount of money.")))
 
 
 class ChangeRequestSchema(_Input):
-    project = Ref(required=True, error_messages=_messages(_l("Give an id or a code.")))
-    reason = fields.String(required=True, error_messages=_messages(_l("Not a text.")))
+    project = Ref(required=True, error_messages=messages(_l("Give an id or a code.")))
+    reason = fields.String(required=True, error_messages=messages(_l("Not a text.")))
     new_budget_total = Money(load_default=None, allow_none=True)
     lines = fields.List(fields.Nested(LineChangeSchema), load_default=list)
 
 
 class DecisionSchema(_Input):
-    decision = fields.String(required=True, error_messages=_messages(_l("Not a text.")))
+    decision = fields.String(required=True, error_messages=messages(_l("Not a text.")))
     comment = fields.String(load_default="", allow_none=True)
 
 
 class FundingSourceSchema(_Input):
-    code = fields.String(required=True, error_messages=_messages(_l("Not a text.")))
-    name = fields.String(required=True, error_messages=_messages(_l("Not a text.")))
+    code = fields.String(required=True, error_messages=messages(_l("Not a text.")))
+    name = fields.String(required=True, error_messages=messages(_l("Not a text.")))
     name_en = fields.String(load_default=None, allow_none=True)
     social_capital = fields.Boolean(load_default=False)
     position = fields.Integer(load_default=0, strict=False)
@@ -135,26 +130,5 @@ class FundingSourceUpdateSchema(FundingSourceSchema):
 
 
 def load(schema: Schema, raw, message):
-    """Typed values, or ValidationFailed naming each bad field (translated)."""
-    from core.errors import ValidationFailed
-    from projects.schemas import localized
-
-    if not isinstance(raw, dict):
-        raise ValidationFailed(message)
-    try:
-        return schema.load(raw)
-    except ValidationError as err:
-        raise ValidationFailed(message, _flatten(localized(err.messages)))
-
-
-def _flatten(messages, prefix=""):
-    """{"lines": {0: {"amount": [..]}}} -> {"lines[0].amount": [..]}: one message per field."""
-    flat = {}
-    for key, value in messages.items():
-        name = f"{prefix}[{key}]" if isinstance(key, int) else (
-            f"{prefix}.{key}" if prefix else str(key))
-        if isinstance(value, dict):
-            flat.update(_flatten(value, name))
-        else:
-            flat[name] = value
-    return flat
+    """Typed values, or ValidationFailed(message) naming each bad field (translated)."""
+    return parse(schema, raw, message, not_an_object=message)

@@ -20,15 +20,17 @@ from pathlib import Path
 from flask_babel import gettext as _
 from sqlalchemy import func, inspect, select, update
 
+from core import scoping
 from core.audit import current_actor, set_audit_note, utcnow
-from core.errors import Conflict, NotAllowed, NotFound, ValidationFailed
+from core.errors import Conflict, NotAllowed, ValidationFailed
 from core.extensions import db
 from core.security import OFFICE, has_role, is_department_scoped
 from budgets import schemas
 from budgets.models import BudgetChange, Disbursement, Expenditure, FundingLine, FundingSource
 from projects.enums import APPROVED_OR_LATER, CLOSED
 from projects.models import Project
-from projects.services import can_see, ensure_may_change
+from projects.scopes import find_visible_project
+from projects.services import ensure_may_change
 
 MAX_AMOUNT = Decimal("999999999999.99")
 ZERO = Decimal("0.00")
@@ -61,24 +63,6 @@ def find_source(ref) -> FundingSource | None:
         return db.session.get(FundingSource, ref)
     return db.session.scalar(select(FundingSource).where(
         (FundingSource.code == ref) | (FundingSource.name == ref)))
-
-
-def visible_project(ref, user) -> Project:
-    """A project by id or code that the user may see, else NotFound (no existence leak)."""
-    if isinstance(ref, int):
-        project = db.session.get(Project, ref)
-    else:
-        project = db.session.scalar(select(Project).where(Project.code == ref))
-    if project is None or not can_see(user, project):
-        raise NotFound(_("No such project."), {"project": _("No such project.")})
-    return project
-
-
-def visible_line(line_id, user) -> FundingLine:
-    line = db.session.get(FundingLine, line_id) if isinstance(line_id, int) else None
-    if line is None or not can_see(user, line.project):
-        raise NotFound(_("No such funding line."), {"funding_line": _("No such funding line.")})
-    return line
 
 
 def ensure_may_fund(user, project: Project) -> None:
@@ -206,7 +190,7 @@ def _check_line(line: FundingLine) -> None:
 def add_funding_line(raw, user=None) -> FundingLine:
     """Add a line (source x year x planned amount) to a project's funding plan."""
     data = schemas.load(schemas.FundingLineSchema(), raw, _("The funding record has invalid fields."))
-    project = visible_project(data["project"], user)
+    project = find_visible_project(data["project"], user)
     ensure_plan_editable(user, project)
     with db.session.no_autoflush:
         line = FundingLine(project=project, source=find_source(data["source"]),
@@ -220,7 +204,7 @@ def add_funding_line(raw, user=None) -> FundingLine:
 def update_funding_line(line: FundingLine, raw, user=None) -> FundingLine:
     data = schemas.load(schemas.FundingLineUpdateSchema(), raw,
                         _("The funding record has invalid fields."))
-    if "project" in data and visible_project(data["project"], user).id != line.project_id:
+    if "project" in data and find_visible_project(data["project"], user).id != line.project_id:
         raise ValidationFailed(_("A funding line cannot move to another project."),
                                {"project": _("A funding line cannot move to another project.")})
     ensure_plan_editable(user, line.project)
@@ -313,7 +297,7 @@ def _check_spent(spent: Decimal, disbursed: Decimal) -> None:
 
 
 def _payment_line(data, user):
-    line = visible_line(data["funding_line"], user)
+    line = scoping.get(FundingLine, data["funding_line"], user)
     ensure_may_fund(user, line.project)
     if line.project.status not in APPROVED_OR_LATER:
         raise Conflict(_("No money moves before approval: the project is %(status)s.",
@@ -402,7 +386,7 @@ def request_change(raw, user=None) -> BudgetChange:
     plan must equal the new budget and every line must still cover its disbursements."""
     data = schemas.load(schemas.ChangeRequestSchema(), raw,
                         _("The change request has invalid fields."))
-    project = visible_project(data["project"], user)
+    project = find_visible_project(data["project"], user)
     ensure_may_fund(user, project)
     if project.status not in APPROVED_OR_LATER:
         raise Conflict(_("Before approval the budget and the funding plan are edited directly; "

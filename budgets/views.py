@@ -1,7 +1,7 @@
 """Web views: the funding section of a project page (forms post to ProjectFundingView), the
 read-only lists of lines, payments and change requests, and the funding sources the Office keeps.
 The portfolio execution page and the import are in `budgets.pages`."""
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, redirect, request, url_for
 from flask_appbuilder import BaseView, ModelView, expose, has_access
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import permission_name
@@ -10,12 +10,13 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from budgets import figures, services
-from budgets.filters import VisibleLinePayments, VisibleProjectRows
 from budgets.models import BudgetChange, Disbursement, Expenditure, FundingLine, FundingSource
-from core.errors import DomainError
+from core import scoping
 from core.extensions import db
 from core.security import OFFICE, current_user, has_role
 from core.viewhelpers import ServiceCheckedView
+from core.web import refusable
+from core.scoping import Scoped
 from projects.enums import APPROVED_OR_LATER
 
 LABELS = {
@@ -67,19 +68,14 @@ class ProjectFundingView(BaseView):
     default_view = "back"
 
     def _back(self, project_id):
-        return redirect(url_for("ProjectModelView.show", pk=project_id) + "#funding")
+        return redirect(self._back_url(project_id))
+
+    @staticmethod
+    def _back_url(project_id):
+        return url_for("ProjectModelView.show", pk=project_id) + "#funding"
 
     def _do(self, project_id, action, done):
-        try:
-            action()
-            db.session.commit()
-            flash(done, "success")
-        except DomainError as exc:
-            db.session.rollback()
-            if exc.status == 404:
-                abort(404)
-            flash(str(exc), "danger")
-        return self._back(project_id)
+        return refusable(action, done, self._back_url(project_id))
 
     def _form(self, *keys):
         return {k: request.form.get(k) for k in keys if request.form.get(k) not in (None, "")}
@@ -103,7 +99,7 @@ class ProjectFundingView(BaseView):
     @permission_name("record")
     def delete_line(self, pk, line_id):
         def action():
-            line = services.visible_line(line_id, current_user())
+            line = scoping.get(FundingLine, line_id, current_user())
             services.delete_funding_line(line, current_user())
         return self._do(pk, action, _("The funding line was removed."))
 
@@ -166,11 +162,10 @@ class FundingSourceView(ServiceCheckedView, ModelView):
         services.ensure_source_deletable(item, user)
 
 
-class FundingLineView(ModelView):
+class FundingLineView(Scoped, ModelView):
     datamodel = SQLAInterface(FundingLine)
     route_base = "/budgets/lines"
     base_permissions = ["can_list", "can_show"]
-    base_filters = [["id", VisibleProjectRows, None]]
     list_columns = ["project", "source", "year", "amount", "note"]
     show_columns = list_columns
     search_columns = ["project", "source", "year", "amount"]
@@ -180,9 +175,8 @@ class FundingLineView(ModelView):
     list_title = show_title = _l("Funding lines")
 
 
-class _PaymentView(ModelView):
+class _PaymentView(Scoped, ModelView):
     base_permissions = ["can_list", "can_show"]
-    base_filters = [["id", VisibleLinePayments, None]]
     list_columns = ["funding_line", "date", "amount", "voucher_no", "note", "created_by"]
     show_columns = list_columns + ["created_at"]
     search_columns = ["funding_line", "date", "amount", "voucher_no"]
@@ -203,11 +197,10 @@ class ExpenditureView(_PaymentView):
     list_title = show_title = _l("Expenditures")
 
 
-class BudgetChangeView(ModelView):
+class BudgetChangeView(Scoped, ModelView):
     datamodel = SQLAInterface(BudgetChange)
     route_base = "/budgets/changes"
     base_permissions = ["can_list", "can_show"]
-    base_filters = [["id", VisibleProjectRows, None]]
     list_columns = ["project", "status_label", "old_budget_total", "new_budget_total", "reason",
                     "requested_by", "requested_at", "decided_by"]
     show_columns = list_columns + ["line_changes", "decided_at", "decision_note"]

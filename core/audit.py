@@ -13,17 +13,35 @@ from decimal import Decimal
 
 from flask import g, has_request_context
 from flask_appbuilder import Model
-from sqlalchemy import DateTime, Integer, String, Text, event, insert, inspect
+from sqlalchemy import BigInteger, DateTime, Integer, String, Text, event, inspect
 from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from core import clock
 
 _actor = contextvars.ContextVar("planguard_actor", default=None)
 SYSTEM = "system"
 
 
 class Audited:
-    """Marker: changes to rows of this model are recorded. `audit_label` names the entity."""
+    """Marker: changes to rows of this model are recorded. `audit_label` names the entity.
+    `audit_exclude`: columns not recorded; `audit_redact`: recorded as changed, values hidden."""
 
     audit_exclude: tuple = ()
+    audit_redact: tuple = ()
+
+
+_extra_audited: list[type] = []  # classes we do not own (FAB's Role), see `audit_also`
+REDACTED = "[redacted]"
+
+
+def audit_also(cls) -> None:
+    """Audit a model class that cannot inherit `Audited` (e.g. FAB's Role)."""
+    if cls not in _extra_audited:
+        _extra_audited.append(cls)
+
+
+def _audited(obj) -> bool:
+    return isinstance(obj, Audited) or isinstance(obj, tuple(_extra_audited))
 
 
 class AuditEvent(Model):
@@ -38,14 +56,18 @@ class AuditEvent(Model):
     old_value: Mapped[str | None] = mapped_column(Text)
     new_value: Mapped[str | None] = mapped_column(Text)
     note: Mapped[str | None] = mapped_column(Text)
+    # the hash chain (core.auditchain): position, previous event's hash, this event's hash
+    seq: Mapped[int | None] = mapped_column(BigInteger, unique=True)
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    hash: Mapped[str | None] = mapped_column(String(64))
 
     def __repr__(self):
         return f"{self.entity}#{self.entity_id} {self.action} {self.field or ''}"
 
 
 def utcnow() -> dt.datetime:
-    """Naive UTC: every timestamp PlanGuard stores is UTC."""
-    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    """Naive UTC from the one clock (`core.clock.now`)."""
+    return clock.now()
 
 
 def current_actor() -> str:
@@ -91,35 +113,65 @@ def _text(value) -> str | None:
 def _snapshot(obj) -> str:
     state = inspect(obj)
     data = {}
+    exclude, redact = getattr(obj, "audit_exclude", ()), getattr(obj, "audit_redact", ())
     for attr in state.mapper.column_attrs:
-        if attr.key in obj.audit_exclude:
+        if attr.key in exclude:
             continue
         value = getattr(obj, attr.key)
         if value is not None:
-            data[attr.key] = _text(value)
+            data[attr.key] = REDACTED if attr.key in redact else _text(value)
     return json.dumps(data, ensure_ascii=False, sort_keys=True)
 
 
-def _changes(obj):
-    """(field, old, new) for each changed column or relationship of a dirty object."""
+def _many_to_one_old(session, obj, prop):
+    """The object a many-to-one pointed at before this flush: its foreign-key columns still hold
+    the old value until the flush syncs them (or their own history has it)."""
     state = inspect(obj)
+    values = []
+    for column in prop.local_columns:
+        attr = state.attrs[state.mapper.get_property_by_column(column).key]
+        hist = attr.history
+        values.append(hist.deleted[0] if hist.deleted else attr.value)
+    if any(v is None for v in values):
+        return None
+    with session.no_autoflush:
+        return session.get(prop.mapper.class_, values[0] if len(values) == 1 else tuple(values))
+
+
+def _changes(session, obj):
+    """(field, old, new) for each changed column or relationship of a dirty object. A many-to-one
+    is recorded under the relationship's name with the objects' keys; its foreign-key column then
+    is not recorded twice."""
+    state = inspect(obj)
+    exclude, redact = getattr(obj, "audit_exclude", ()), getattr(obj, "audit_redact", ())
+    mapper = state.mapper
+    many_to_one = [p for p in mapper.relationships if p.direction.name == "MANYTOONE"
+                   and p.key not in exclude and state.attrs[p.key].history.has_changes()]
+    covered = {mapper.get_property_by_column(c).key for p in many_to_one for c in p.local_columns}
     for attr in state.attrs:
-        if attr.key in obj.audit_exclude:
+        if attr.key in exclude or attr.key in covered:
             continue
-        prop = state.mapper.attrs[attr.key]
-        hist = attr.load_history()
-        if not hist.has_changes():
-            continue
-        if hasattr(prop, "direction"):  # relationship
-            if prop.direction.name == "MANYTOONE":
-                continue  # recorded through its foreign-key column
-            old = list(hist.unchanged) + list(hist.deleted)
-            new = list(hist.unchanged) + list(hist.added)
-        else:
-            old = hist.deleted[0] if hist.deleted else None
+        prop = mapper.attrs[attr.key]
+        if prop in many_to_one:
+            hist = attr.history
+            old = _many_to_one_old(session, obj, prop)
             new = hist.added[0] if hist.added else None
+        else:
+            hist = attr.load_history()
+            if not hist.has_changes():
+                continue
+            if hasattr(prop, "direction"):
+                if prop.direction.name == "MANYTOONE":
+                    continue
+                old = list(hist.unchanged) + list(hist.deleted)
+                new = list(hist.unchanged) + list(hist.added)
+            else:
+                old = hist.deleted[0] if hist.deleted else None
+                new = hist.added[0] if hist.added else None
         old_text, new_text = _text(old), _text(new)
         if old_text != new_text:
+            if attr.key in redact:
+                old_text, new_text = REDACTED, REDACTED
             yield attr.key, old_text, new_text
 
 
@@ -129,16 +181,16 @@ def _collect(session: Session) -> None:
     for obj in session.dirty:
         if isinstance(obj, AuditEvent):
             raise PermissionError("the audit trail is append-only")
-        if isinstance(obj, Audited) and session.is_modified(obj):
-            for field, old, new in _changes(obj):
+        if _audited(obj) and session.is_modified(obj):
+            for field, old, new in _changes(session, obj):
                 pending.append(("update", obj, field, old, new))
     for obj in session.deleted:
         if isinstance(obj, AuditEvent):
             raise PermissionError("the audit trail is append-only")
-        if isinstance(obj, Audited):
+        if _audited(obj):
             pending.append(("delete", obj, None, _snapshot(obj), None))
     for obj in session.new:
-        if isinstance(obj, Audited):
+        if _audited(obj):
             pending.append(("insert", obj, None, None, None))
 
 
@@ -156,7 +208,8 @@ def _write(session: Session, flush_context) -> None:
         rows.append(dict(at=at, actor=actor, action=action, entity=obj.__tablename__,
                          entity_id=key[0] if len(key) == 1 else None,
                          field=field, old_value=old, new_value=new, note=note))
-    session.connection().execute(insert(AuditEvent.__table__), rows)
+    from core.auditchain import append
+    append(session.connection(), rows)
 
 
 def _clear_note(session: Session) -> None:

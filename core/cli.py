@@ -1,12 +1,20 @@
-"""`flask setup` and `flask users create` (DESIGN §7)."""
+"""`flask setup` (DESIGN §7): schema, roles, then the steps the packages registered
+(`core.registry`, "setup": plan, departments, funding sources), then the admin user."""
+import contextlib
+
 import click
 from flask import current_app
 from flask.cli import with_appcontext
+from flask_babel import force_locale
 from flask_migrate import upgrade
 
+from core import registry
 from core.audit import acting_as
+from core.errors import DomainError
 from core.extensions import db
-from core.security import PROJECT_MANAGER, ROLES, sync_roles_and_permissions
+from core.security import sync_roles_and_permissions
+from core.uow import transaction
+from core.users import create_user
 
 
 @click.command("setup")
@@ -14,65 +22,52 @@ from core.security import PROJECT_MANAGER, ROLES, sync_roles_and_permissions
 def setup_command():
     """Create or upgrade the schema, sync roles and permissions, load the plan and the
     departments, create the admin user if missing. Safe to run on every start."""
-    from budgets.services import seed_funding_sources
-    from plan.services import load_departments, load_plan
-
     upgrade()
     counts = sync_roles_and_permissions(current_app.appbuilder)
-    with acting_as("system"):
-        plan = load_plan(current_app.config["PLAN_FILE"])
-        added = load_departments(current_app.config["DEPARTMENTS_FILE"])
-        sources = seed_funding_sources(current_app.config["FUNDING_SOURCES_FILE"])
-        db.session.commit()
+    with acting_as("system"), transaction():
+        lines = [step() for step in registry.hooks("setup")]
     click.echo(f"roles: {counts}")
-    click.echo(f"plan tasks per section: {plan['sections']} (changed rows: {plan['changed']})")
-    click.echo(f"departments added: {added}")
-    click.echo(f"funding sources added: {sources}")
+    for line in lines:
+        click.echo(line)
     username = current_app.config["ADMIN_USER"]
     if current_app.appbuilder.sm.find_user(username=username) is None:
-        create_user(username, current_app.config["ADMIN_PASSWORD"], "Admin", None)
+        with usage_errors():
+            create_user(username, current_app.config["ADMIN_PASSWORD"], "Admin")
         click.echo(f"admin user created: {username}")
 
 
-def create_user(username, password, role_name, department_ref, first="", last=""):
-    """Add a user with one role (and a department); raises click errors on bad input."""
-    from projects.services import find_department
-
-    sm = current_app.appbuilder.sm
-    role = sm.find_role(role_name)
-    if role_name not in ROLES or role is None:
-        raise click.BadParameter(f"role must be one of {', '.join(ROLES)} (run flask setup)",
-                                 param_hint="--role")
-    department = find_department(department_ref) if department_ref else None
-    if department_ref and department is None:
-        raise click.BadParameter(f"unknown department {department_ref!r}",
-                                 param_hint="--department")
-    if role_name == PROJECT_MANAGER and department is None:
-        raise click.BadParameter("a ProjectManager needs a department",
-                                 param_hint="--department")
-    if sm.find_user(username=username) is not None:
-        raise click.BadParameter(f"user {username!r} exists", param_hint="--username")
-    user = sm.add_user(username, first or username, last or role_name,
-                       f"{username}@planguard.invalid", role, password=password)
-    if not user:
-        raise click.ClickException("the user could not be created")
-    user.department = department
-    db.session.commit()
-    return user
+@contextlib.contextmanager
+def usage_errors():
+    """One transaction with messages in English (the operator's console, as click's own): a
+    DomainError rolls it back and becomes a click usage error naming the option at fault."""
+    with force_locale("en"):
+        try:
+            with transaction():
+                yield
+        except DomainError as exc:
+            if not exc.errors:
+                raise click.ClickException(str(exc)) from exc
+            field, messages = next(iter(exc.errors.items()))
+            raise click.BadParameter(" ".join(messages), param_hint=f"--{field}") from exc
 
 
-@click.group("users")
-def users_cli():
-    """Manage users."""
+@click.group("audit")
+def audit_cli():
+    """The audit trail."""
 
 
-@users_cli.command("create")
-@click.option("--username", required=True)
-@click.option("--password", required=True)
-@click.option("--role", "role_name", required=True, type=click.Choice(ROLES))
-@click.option("--department", default=None, help="department code or name")
+@audit_cli.command("verify")
 @with_appcontext
-def users_create(username, password, role_name, department):
-    """Create a user with a role (and a department for a ProjectManager)."""
-    create_user(username, password, role_name, department)
-    click.echo(f"user {username} ({role_name}) created")
+def audit_verify():
+    """Walk the audit trail's hash chain: exit 0 when intact, 1 naming the first broken event."""
+    from core.auditchain import verify
+
+    result = verify(db.session.connection())
+    db.session.rollback()
+    if result["ok"]:
+        click.echo(f"audit trail intact: {result['events']} events, head {result['head']}")
+        return
+    broken = result["broken"]
+    click.echo(f"audit trail BROKEN at event id={broken['id']} seq={broken['seq']}: "
+               f"{broken['reason']} ({result['events']} events intact before it)", err=True)
+    raise SystemExit(1)

@@ -3,23 +3,36 @@ import re
 
 from flask import g, has_request_context
 from flask_appbuilder.security.sqla.manager import SecurityManager
-from flask_appbuilder.security.sqla.models import User
+from flask_appbuilder.security.sqla.models import Role, User
 from flask_appbuilder.security.views import UserDBModelView
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, Integer
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from core.audit import Audited, audit_also
+
 ADMIN, OFFICE, PROJECT_MANAGER, AUDITOR = "Admin", "Office", "ProjectManager", "Auditor"
 ROLES = (ADMIN, OFFICE, PROJECT_MANAGER, AUDITOR)
 
 
-class PlanGuardUser(User):
-    """FAB's user plus the department the user works for (a ProjectManager needs one)."""
+class PlanGuardUser(Audited, User):
+    """FAB's user plus the department the user works for (a ProjectManager needs one). Users,
+    their roles and departments are audited; the password only as "changed"."""
 
     __tablename__ = "ab_user"
+    audit_exclude = ("last_login", "login_count", "fail_login_count", "changed_on", "created_on",
+                     "changed_by_fk", "created_by_fk", "changed_by", "created_by",
+                     "session_epoch")
+    audit_redact = ("password",)
     department_id: Mapped[int | None] = mapped_column(
         Integer, ForeignKey("department.id", name="fk_ab_user_department"), nullable=True)
     department = relationship("Department")
+    # moves on at logout and password change: older session cookies are refused
+    session_epoch: Mapped[int] = mapped_column(Integer, nullable=False, default=0,
+                                               server_default="0")
+
+
+audit_also(Role)  # roles and their permissions
 
 
 class PlanGuardUserDBModelView(UserDBModelView):
@@ -34,6 +47,32 @@ class PlanGuardUserDBModelView(UserDBModelView):
 class PlanGuardSecurityManager(SecurityManager):
     user_model = PlanGuardUser
     userdbmodelview = PlanGuardUserDBModelView
+
+    def load_user(self, pk):
+        """The session's user, if the session has not been ended (logout, password change)."""
+        from core.websecurity import session_is_current
+        user = super().load_user(pk)
+        if user is not None and not session_is_current(user):
+            return None
+        return user
+
+    def load_user_jwt(self, _jwt_header, jwt_data):
+        user = super().load_user(jwt_data["sub"])
+        if user is not None:
+            g.user = user
+        return user
+
+    def reset_password(self, userid, password):
+        """A new password ends the user's other sessions; the one changing it stays."""
+        from flask import session
+        from core.websecurity import EPOCH_KEY
+        super().reset_password(userid, password)
+        user = self.get_user_by_id(userid)
+        user.session_epoch = (user.session_epoch or 0) + 1
+        current = current_user()
+        if current is not None and current.id == user.id:
+            session[EPOCH_KEY] = user.session_epoch
+        self.session.commit()
 
     def _has_view_access(self, user, permission_name: str, view_name: str) -> bool:
         """FAB asks the database once per menu entry and button; a page asks 15 times. Load the
@@ -80,8 +119,11 @@ _DASHBOARD = (r"DashboardView", r"can_chart")
 # in every role's menu.
 _DISCLOSURE = (r"DisclosureView|Reports|Disclosure", r"can_(list|csv)|menu_access")
 PUBLIC_POLICY = [(r"DisclosureView", r"can_(list|csv)")]
+_OWN_ACCOUNT = (r"ResetMyPasswordView|(PlanGuard)?UserDBModelView|UserInfoEditView",
+                r"can_this_form_(get|post)|can_userinfo|can_resetmypassword")
 ROLE_POLICY = {
     OFFICE: [
+        _OWN_ACCOUNT,
         (_PLAN + "|" + _PROJECTS + "|" + _IMPORT + "|" + _API_DOCS + "|" + _PORTFOLIO, _READ),
         (r"PlanTaskView|PlanTaskApi", r"can_(add|edit|post|put)"),
         (r"ProjectModelView|ProjectApi|ProjectImportView",
@@ -98,6 +140,7 @@ ROLE_POLICY = {
         (_REPORTS, _REPORT_READ), _DASHBOARD, _DISCLOSURE,
     ],
     PROJECT_MANAGER: [
+        _OWN_ACCOUNT,
         (_PLAN + "|" + _PROJECTS + "|" + _IMPORT + "|" + _API_DOCS, _READ),
         (r"ProjectModelView|ProjectApi|ProjectImportView",
          r"can_(add|edit|delete|post|put|transition|import|duplicate_check)"),
@@ -114,6 +157,7 @@ ROLE_POLICY = {
         _DASHBOARD, _DISCLOSURE,
     ],
     AUDITOR: [
+        _OWN_ACCOUNT,
         (_PLAN + "|" + _PROJECTS + "|" + _AUDIT + "|" + _API_DOCS + "|" + _PORTFOLIO, _READ),
         (_SCHEDULE, _READ),
         (r"AuditFindingView|AuditFindingApi", r"can_(add|edit|post|put|upload)"),

@@ -1,35 +1,9 @@
-"""Home page and the audit trail views (read-only for everyone, by construction)."""
-from flask import g
-from flask_appbuilder import IndexView, ModelRestApi, ModelView, expose
+"""The audit trail views (read-only for everyone, by construction)."""
+from flask_appbuilder import ModelRestApi, ModelView
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
 
 from core.audit import AuditEvent
-from core.extensions import db
-
-
-class HomeView(IndexView):
-    """The landing page: what waits for this user, by role."""
-
-    index_template = "home.html"
-
-    @expose("/")
-    def index(self):
-        from projects.enums import STATUSES
-        from projects.services import project_query
-        from reports.dashboards import dashboard_for
-
-        user = g.user if getattr(g.user, "is_authenticated", False) else None
-        counts = {}
-        if user is not None:
-            visible = project_query(user).subquery()
-            counts = dict(db.session.execute(
-                select(visible.c.status, func.count()).group_by(visible.c.status)).all())
-        return self.render_template(self.index_template, appbuilder=self.appbuilder,
-                                    counts=counts, statuses=STATUSES,
-                                    dashboards=dashboard_for(user))
-
 
 AUDIT_LABELS = {
     "at": _l("Time (UTC)"), "actor": _l("User"), "action": _l("Action"),

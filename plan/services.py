@@ -3,11 +3,12 @@ import json
 from pathlib import Path
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from core.errors import NotAllowed, ValidationFailed
 from core.extensions import db
 from core.security import ADMIN, OFFICE, has_role
+from core.users import create_user
 from plan.models import Department, Plan, PlanTask
 
 
@@ -92,3 +93,24 @@ def check_plan_task(task: PlanTask) -> None:
         errors["code"] = _("Code %(code)s is already used.", code=task.code)
     if errors:
         raise ValidationFailed(_("The plan task has invalid fields."), errors)
+
+
+def find_department(ref: str | None) -> Department | None:
+    """A department by its code or its name."""
+    if not ref:
+        return None
+    return db.session.scalar(select(Department).where(
+        or_(Department.code == ref, Department.name == ref)))
+
+
+def add_user(username, password, role_name, department_ref=None, first="", last="",
+             check_password=True):
+    """A user with a role and the department named by code or name (`flask users create`,
+    the demo users)."""
+    department = find_department(department_ref) if department_ref else None
+    if department_ref and department is None:
+        raise ValidationFailed(_("Unknown department: %(ref)s.", ref=department_ref),
+                               {"department": _("unknown department %(ref)r",
+                                                ref=department_ref)})
+    return create_user(username, password, role_name, department, first, last,
+                       check_password=check_password)

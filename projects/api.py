@@ -1,19 +1,16 @@
 """REST resources `project` and `review` (FAB ModelRestApi); every write goes through services."""
-from flask import request
-from flask_appbuilder import ModelRestApi
 from flask_appbuilder.api import expose, protect, safe
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import permission_name
 from marshmallow import ValidationError
 
-from core.errors import DomainError
-from core.extensions import db
+from core.api import ServiceApi
+from core.schemas import localized
 from core.security import current_user
 from projects import lifecycle, reviews, services
 from projects.guard import services as guard
-from projects.filters import VisibleProjectChildren, VisibleProjects
 from projects.models import Project, Review
-from projects.schemas import TransitionSchema, localized
+from projects.schemas import TransitionSchema
 
 PROJECT_FIELDS = ["id", "code", "name", "status", "listed_in_plan", "submitted_at", "department.code", "department.name",
                   "primary_task.code", "plan_tasks.code", "category", "description",
@@ -21,25 +18,9 @@ PROJECT_FIELDS = ["id", "code", "name", "status", "listed_in_plan", "submitted_a
                   "supervisor", "protection_level", "created_by", "created_at"]
 
 
-class DomainErrorsApi(ModelRestApi):
-    """Maps the services' DomainErrors to their HTTP status with the reasons."""
-
-    allow_browser_login = True
-
-    def domain_error(self, exc: DomainError):
-        db.session.rollback()
-        return self.response(exc.status, **exc.as_dict())
-
-    def json_body(self):
-        if not request.is_json or not isinstance(request.get_json(silent=True), dict):
-            return None
-        return request.get_json()
-
-
-class ProjectApi(DomainErrorsApi):
+class ProjectApi(ServiceApi):
     resource_name = "project"
     datamodel = SQLAInterface(Project)
-    base_filters = [["id", VisibleProjects, None]]
     list_columns = show_columns = PROJECT_FIELDS
     add_columns = edit_columns = ["code", "name", "category", "description", "budget_total",
                                   "start_date", "end_date"]
@@ -52,37 +33,9 @@ class ProjectApi(DomainErrorsApi):
         "name), plan_task (code or list), category, description, capabilities (list), "
         "budget_total (decimal string), start_date, end_date.")}}}
 
-    def post_headless(self):
-        body = self.json_body()
-        if body is None:
-            return self.response_400(message="Request is not a JSON object")
-        try:
-            project = services.create_project(body, current_user())
-            db.session.commit()
-        except DomainError as exc:
-            return self.domain_error(exc)
-        return self.response(201, id=project.id, result=self.show_model_schema.dump(project))
-
-    def put_headless(self, pk):
-        body = self.json_body()
-        if body is None:
-            return self.response_400(message="Request is not a JSON object")
-        try:
-            project = services.get_visible_project(pk, current_user())
-            services.update_project(project, body, current_user())
-            db.session.commit()
-        except DomainError as exc:
-            return self.domain_error(exc)
-        return self.response(200, result=self.show_model_schema.dump(project))
-
-    def delete_headless(self, pk):
-        try:
-            project = services.get_visible_project(pk, current_user())
-            services.delete_project(project, current_user())
-            db.session.commit()
-        except DomainError as exc:
-            return self.domain_error(exc)
-        return self.response(200, message="OK")
+    create = staticmethod(services.create_project)
+    change = staticmethod(services.update_project)
+    remove = staticmethod(services.delete_project)
 
     @expose("/<int:pk>/transition", methods=["POST"])
     @protect()
@@ -120,20 +73,18 @@ class ProjectApi(DomainErrorsApi):
         """
         body = self.json_body()
         if body is None:
-            return self.response_400(message="Request is not a JSON object")
+            return self.not_an_object()
         try:
             args = TransitionSchema().load(body)
         except ValidationError as err:
             return self.response_422(message=localized(err.messages))
-        try:
-            project = services.get_visible_project(pk, current_user())
+
+        def action():
+            project = self.visible_item(pk)
             warnings = lifecycle.transition(project, args["to"], current_user(),
                                             args["comment"] or "")
-            db.session.commit()
-        except DomainError as exc:
-            return self.domain_error(exc)
-        return self.response(200, result=self.show_model_schema.dump(project), warnings=warnings)
-
+            return project, {"warnings": warnings}
+        return self.write(200, action)
 
     @expose("/duplicate-check", methods=["POST"])
     @protect()
@@ -158,14 +109,13 @@ class ProjectApi(DomainErrorsApi):
         """
         body = self.json_body()
         if body is None:
-            return self.response_400(message="Request is not a JSON object")
-        try:
-            matches = guard.check_proposal(body)
-        except DomainError as exc:
-            return self.domain_error(exc)
-        visible, hidden = guard.visible_matches(matches, current_user())
-        return self.response(200, matches=[guard.public_match(m) for m in visible],
-                             hidden_matches=hidden)
+            return self.not_an_object()
+
+        def answer():
+            visible, hidden = guard.visible_matches(guard.check_proposal(body), current_user())
+            return self.response(200, matches=[guard.public_match(m) for m in visible],
+                                 hidden_matches=hidden)
+        return self.guarded(answer)
 
     @expose("/<int:pk>/decision", methods=["POST"])
     @protect()
@@ -202,33 +152,23 @@ class ProjectApi(DomainErrorsApi):
         """
         body = self.json_body()
         if body is None:
-            return self.response_400(message="Request is not a JSON object")
-        justifications = body.get("justifications") or {}
-        if not isinstance(justifications, dict):
-            return self.response_422(message={"justifications": ["Expected an object."]})
-        try:
-            project = services.get_visible_project(pk, current_user())
-            for code in body.get("reuses") or []:
-                guard.add_reuse_link(project, str(code))
-            warnings = reviews.decide(project, str(body.get("decision", "")), current_user(),
-                                      str(body.get("comment") or ""),
-                                      str(body.get("conditions") or ""),
-                                      {str(k): str(v) for k, v in justifications.items()})
-            db.session.commit()
-        except DomainError as exc:
-            return self.domain_error(exc)
-        return self.response(200, result=self.show_model_schema.dump(project), warnings=warnings,
-                             stage=reviews.current_stage(project))
+            return self.not_an_object()
+
+        def action():
+            decision = reviews.parse_decision(body)
+            project = self.visible_item(pk)
+            for code in decision.pop("reuses"):
+                guard.add_reuse_link(project, code)
+            warnings = reviews.decide(project, user=current_user(), **decision)
+            return project, {"warnings": warnings, "stage": reviews.current_stage(project)}
+        return self.write(200, action)
 
 
-class ReviewApi(DomainErrorsApi):
+class ReviewApi(ServiceApi):
     resource_name = "review"
     datamodel = SQLAInterface(Review)
-    base_filters = [["id", VisibleProjectChildren, None]]
     include_route_methods = {"get", "get_list", "info"}
     list_columns = show_columns = ["id", "project.code", "stage", "decision", "reviewer",
                                    "comments", "conditions", "decided_at"]
     search_columns = ["project", "stage", "decision", "reviewer", "decided_at"]
     base_order = ("decided_at", "desc")
-
-

@@ -6,6 +6,7 @@ from flask.cli import with_appcontext
 
 from core.audit import acting_as
 from core.extensions import db
+from core.uow import transaction
 
 
 @click.group("projects")
@@ -21,13 +22,11 @@ def projects_import(file, create_departments):
     """Import projects from FILE (.xlsx or .json): all rows or none."""
     from projects.importer import ImportFailed, import_file
 
-    with acting_as("system"):
-        try:
+    try:
+        with acting_as("system"), transaction():
             created = import_file(file, None, create_departments)
-            db.session.commit()
-        except ImportFailed as exc:
-            db.session.rollback()
-            raise click.ClickException(str(exc))
+    except ImportFailed as exc:
+        raise click.ClickException(str(exc))
     click.echo(f"{len(created)} projects imported")
 
 
@@ -72,10 +71,12 @@ def demo_seed(count, seed, users, if_empty):
         return
     started = time.perf_counter()
     with acting_as("system"):
-        added = seed_projects(count, seed)
-        db.session.commit()
+        with transaction():
+            added = seed_projects(count, seed)
         if users:
-            for line in seed_demo_users():
+            with transaction():
+                lines = seed_demo_users()
+            for line in lines:
                 click.echo(line)
     click.echo(f"{added} demo projects added in {time.perf_counter() - started:.1f} s")
 

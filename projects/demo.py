@@ -168,13 +168,13 @@ DEMO_USERS = [  # username, role, department code or name
 
 def seed_demo_users() -> list[str]:
     """One user per role with password = username (development only; refused in production)."""
-    from core.cli import create_user
+    from plan.services import add_user
 
     if current_app.config["PLANGUARD_ENV"] == "production":
         return ["demo users are not created in production"]
     lines = []
     for username, role, department in DEMO_USERS:
         if current_app.appbuilder.sm.find_user(username=username) is None:
-            create_user(username, username, role, department)
+            add_user(username, username, role, department, check_password=False)
             lines.append(f"demo user {username}/{username} ({role}, {department})")
     return lines

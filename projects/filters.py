@@ -1,36 +1,11 @@
-"""FAB filters that apply the department scoping of `projects.services` to views and APIs."""
+"""FAB filters for the forms' selects: what a user may pick to write to (its own department,
+its own department's projects). What a user may *see* is scoping (core.scoping), applied to
+every view and API by the `Scoped` mixin."""
 from flask_appbuilder.models.filters import BaseFilter
-from sqlalchemy import select
 
 from core.security import current_user, is_department_scoped
+from projects.enums import APPROVED_OR_LATER, CLOSED
 from projects.models import Project
-from projects.services import visibility_clause
-
-
-class VisibleProjects(BaseFilter):
-    """Rows of Project the current user may see (list, show, edit, delete, export, API)."""
-
-    name = "visible projects"
-    arg_name = "visible"
-
-    def apply(self, query, value):
-        clause = visibility_clause(current_user())
-        return query if clause is None else query.filter(clause)
-
-
-class VisibleProjectChildren(BaseFilter):
-    """Rows that belong to a project the current user may see (reviews and the like)."""
-
-    name = "visible project children"
-    arg_name = "visible_children"
-
-    def apply(self, query, value):
-        clause = visibility_clause(current_user())
-        if clause is None:
-            return query
-        # A subquery, not a join: the API's related columns (project.code) join Project too,
-        # and a second join made "ambiguous column name: project.id" for ProjectManagers.
-        return query.filter(self.model.project_id.in_(select(Project.id).where(clause)))
 
 
 class OwnDepartmentOnly(BaseFilter):
@@ -47,12 +22,17 @@ class OwnDepartmentOnly(BaseFilter):
 
 
 class OwnDepartmentProjects(BaseFilter):
-    """For a ProjectManager's form: its own department's projects only."""
+    """For a ProjectManager's form: its own department's projects only. The value narrows by
+    status: "open" (not closed: risks), "running" (approved until closed: milestones)."""
 
     name = "own department projects"
     arg_name = "own_department_projects"
 
     def apply(self, query, value):
+        if value in ("open", "running"):
+            query = query.filter(Project.status != CLOSED)
+        if value == "running":
+            query = query.filter(Project.status.in_(APPROVED_OR_LATER))
         user = current_user()
         if user is not None and is_department_scoped(user):
             return query.filter(Project.department_id == user.department_id)

@@ -13,26 +13,15 @@ import xlsxwriter
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from core.errors import DomainError
 from core.extensions import db
+from core.imports import ImportFailed, all_or_none  # noqa: F401 (ImportFailed: callers)
 from plan.models import Department, PlanTask
+from plan.services import find_department
 from projects.enums import CATEGORIES
 from projects.schemas import INPUT_KEYS
-from projects.services import create_project, find_department
+from projects.services import create_project
 
 SUFFIXES = (".xlsx", ".json")
-
-
-class ImportFailed(Exception):
-    def __init__(self, message, row_errors):
-        super().__init__(message)
-        self.message = str(message)
-        self.row_errors = row_errors  # [{"row": n, "column": key, "message": text}]
-
-    def __str__(self):
-        lines = [self.message] + [f"row {e['row']}, {e['column']}: {e['message']}"
-                                  for e in self.row_errors]
-        return "\n".join(lines)
 
 
 def read_rows(path) -> list[tuple[int, dict]]:
@@ -87,13 +76,6 @@ def _xlsx_rows(path):
         workbook.close()
 
 
-def _errors_of(row: int, exc: DomainError) -> list[dict]:
-    if not exc.errors:
-        return [{"row": row, "column": "", "message": exc.message}]
-    return [{"row": row, "column": column, "message": " ".join(messages)}
-            for column, messages in exc.errors.items()]
-
-
 def _create_missing_departments(rows) -> None:
     for _n, item in rows:
         ref = str(item.get("department") or "").strip()
@@ -106,24 +88,10 @@ def _create_missing_departments(rows) -> None:
 def check_rows(rows, user=None, create_departments=False, keep=False) -> list:
     """Create every row's project inside a savepoint; keep them only if all rows pass and
     `keep` is set. Raises ImportFailed listing every error by row and column."""
-    if not rows:
-        raise ImportFailed(_("The file holds no projects."), [])
-    savepoint = db.session.begin_nested()
-    created, errors = [], []
-    if create_departments:
-        _create_missing_departments(rows)
-    for n, item in rows:
-        try:
-            created.append(create_project(item, user))
-        except DomainError as exc:
-            errors.extend(_errors_of(n, exc))
-    if errors or not keep:
-        savepoint.rollback()
-    else:
-        savepoint.commit()
-    if errors:
-        raise ImportFailed(_("Nothing was imported: %(n)d errors.", n=len(errors)), errors)
-    return created
+    return all_or_none(rows, lambda item: create_project(item, user), keep,
+                       before=(lambda: _create_missing_departments(rows))
+                       if create_departments else None,
+                       empty=_("The file holds no projects."))
 
 
 def import_file(path, user=None, create_departments=False) -> list:

@@ -9,12 +9,13 @@ from dataclasses import dataclass
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from core.audit import current_actor, set_audit_note, utcnow
+from core.audit import set_audit_note, utcnow
 from core.errors import Conflict, NotAllowed, ValidationFailed
 from core.extensions import db
 from core.security import OFFICE, PROJECT_MANAGER, has_role, is_department_scoped
 from projects import enums as s
-from projects.models import Project, Review
+from projects import stages
+from projects.models import Project
 from projects.services import validate_project
 
 
@@ -134,11 +135,9 @@ def transition(project: Project, target: str, user=None, comment: str = "",
     warnings = [w for w in (check(project) for check in _WARNINGS.get(target, [])) if w]
     if step.decision:
         decision = current_decision()
-        project.reviews.append(Review(stage=decision.get("stage", stage), decision=step.decision,
-                                      reviewer=user.username if user else current_actor(),
-                                      comments=comment or None,
-                                      conditions=decision.get("conditions"),
-                                      duplicate_check=decision.get("duplicate_check")))
+        stages.record_decision(project, decision.get("stage", stage), step.decision, user,
+                               comment, decision.get("conditions"),
+                               decision.get("duplicate_check"))
     set_audit_note(db.session, comment or str(step.label))
     project.status = target
     if target == s.SUBMITTED:
@@ -158,8 +157,7 @@ def _check_preconditions(project: Project, step: Step) -> None:
         if errors:
             raise ValidationFailed(_("The proposal is incomplete."), errors)
     if step.target == s.APPROVED:
-        from projects.reviews import current_stage, is_final_stage
-        if not is_final_stage(project):
+        if not stages.is_final_stage(project):
             raise ValidationFailed(_("The %(stage)s stage must be approved first.",
-                                     stage=s.REVIEW_STAGES.get(current_stage(project))))
+                                     stage=s.REVIEW_STAGES.get(stages.current_stage(project))))
     run_gates(project, step.target)

@@ -6,34 +6,46 @@ Approving an earlier stage keeps the project in review at the next stage and run
 registered for STAGE_APPROVED (the duplicate rule); approving the last stage approves the
 project and runs every gate of `approved` (funding plan equal to the budget, ...). Return and reject are lifecycle steps with a required comment.
 """
-from flask import current_app
 from flask_babel import gettext as _
 
-from core.audit import current_actor, set_audit_note
+from core.audit import set_audit_note
 from core.errors import Conflict, NotAllowed, ValidationFailed
 from core.extensions import db
 from core.security import OFFICE, has_role
 from projects import enums as s
-from projects import lifecycle
-from projects.models import Project, Review
+from projects import lifecycle, stages
+from projects.models import Project
 
 DECISION_TARGETS = {"approve": s.APPROVED, "return": s.RETURNED, "reject": s.REJECTED}
+# stage logic lives in projects.stages; these names stay for the views and templates
+stages_for, current_stage, is_final_stage = (stages.stages_for, stages.current_stage,
+                                             stages.is_final_stage)
 
 
-def stages_for(project: Project) -> list[str]:
-    stages = list(current_app.config["REVIEW_STAGES"])
-    return stages[1:] if project.listed_in_plan and len(stages) > 1 else stages
+def parse_decision(body: dict) -> dict:
+    """The decision's arguments from a JSON body or a form's values: decision, comment,
+    conditions, justifications {match code: text} and reuses [codes it builds on]."""
+    justifications = body.get("justifications") or {}
+    if not isinstance(justifications, dict):
+        raise ValidationFailed(_("The decision has invalid fields."),
+                               {"justifications": _("Expected an object.")})
+    reuses = body.get("reuses") or []
+    if isinstance(reuses, str) or not isinstance(reuses, (list, tuple)):
+        reuses = [reuses]
+    return {"decision": str(body.get("decision") or ""), "comment": str(body.get("comment") or ""),
+            "conditions": str(body.get("conditions") or ""),
+            "justifications": {str(k): str(v) for k, v in justifications.items()},
+            "reuses": [str(code) for code in reuses if code]}
 
 
-def current_stage(project: Project) -> str:
-    """The first required stage without an approval yet (the last stage once all passed)."""
-    approved = {r.stage for r in project.reviews if r.decision == "approve"}
-    stages = stages_for(project)
-    return next((stage for stage in stages if stage not in approved), stages[-1])
-
-
-def is_final_stage(project: Project) -> bool:
-    return current_stage(project) == stages_for(project)[-1]
+def decision_from_form(form) -> dict:
+    """parse_decision for the review form: a `justify_<code>` field per match, `reuse`
+    checkboxes."""
+    return parse_decision({
+        "decision": form.get("decision", ""), "comment": form.get("comment", ""),
+        "conditions": form.get("conditions", ""), "reuses": form.getlist("reuse"),
+        "justifications": {key[len("justify_"):]: value for key, value in form.items()
+                           if key.startswith("justify_")}})
 
 
 def decide(project: Project, decision: str, user=None, comment: str = "", conditions: str = "",
@@ -60,11 +72,8 @@ def _approve_stage(project, stage, user, comment, context) -> list[str]:
     if user is not None and not has_role(user, OFFICE):
         raise NotAllowed(_("Only the Office decides reviews."))
     lifecycle.run_gates(project, lifecycle.STAGE_APPROVED)
-    project.reviews.append(Review(stage=stage, decision="approve",
-                                  reviewer=user.username if user else current_actor(),
-                                  comments=(comment or "").strip() or None,
-                                  conditions=context["conditions"],
-                                  duplicate_check=context.get("duplicate_check")))
+    stages.record_decision(project, stage, "approve", user, comment, context["conditions"],
+                           context.get("duplicate_check"))
     set_audit_note(db.session, _("stage approved: %(stage)s", stage=stage))
     db.session.flush()
     set_audit_note(db.session, None)

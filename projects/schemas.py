@@ -7,17 +7,12 @@ from decimal import Decimal
 from flask_babel import lazy_gettext as _l
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load
 
+from core.schemas import localized, messages  # noqa: F401 (guard reads it)
 from projects.models import split_tags
 
 INPUT_KEYS = ("code", "name", "department", "plan_task", "category", "description",
               "capabilities", "budget_total", "start_date", "end_date")
 
-_REQUIRED = _l("This field is required.")
-_NULL = _l("This field may not be empty.")
-
-
-def _messages(invalid):
-    return {"required": _REQUIRED, "null": _NULL, "invalid": invalid}
 
 
 class TagList(fields.Field):
@@ -39,24 +34,24 @@ class ProjectInputSchema(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    code = fields.String(required=True, error_messages=_messages(_l("Not a text.")))
-    name = fields.String(required=True, error_messages=_messages(_l("Not a text.")))
-    department = fields.String(required=True, error_messages=_messages(_l("Not a text.")))
-    plan_task = TagList(required=True, error_messages=_messages(_l("Not a plan task code.")))
-    category = fields.String(required=True, error_messages=_messages(_l("Not a text.")))
+    code = fields.String(required=True, error_messages=messages(_l("Not a text.")))
+    name = fields.String(required=True, error_messages=messages(_l("Not a text.")))
+    department = fields.String(required=True, error_messages=messages(_l("Not a text.")))
+    plan_task = TagList(required=True, error_messages=messages(_l("Not a plan task code.")))
+    category = fields.String(required=True, error_messages=messages(_l("Not a text.")))
     description = fields.String(load_default=None, allow_none=True)
     capabilities = TagList(load_default=list)
     budget_total = fields.Decimal(required=True, places=None, allow_nan=False,
-                                  error_messages={**_messages(_l("Not an amount of money.")),
+                                  error_messages={**messages(_l("Not an amount of money.")),
                                                   "special": _l("Not an amount of money.")})
-    start_date = fields.Date(required=True, error_messages=_messages(
+    start_date = fields.Date(required=True, error_messages=messages(
         _l("Not a date (YYYY-MM-DD).")))
-    end_date = fields.Date(required=True, error_messages=_messages(
+    end_date = fields.Date(required=True, error_messages=messages(
         _l("Not a date (YYYY-MM-DD).")))
     contractor = fields.String(load_default=None, allow_none=True)
     supervisor = fields.String(load_default=None, allow_none=True)
     protection_level = fields.Integer(load_default=None, allow_none=True, strict=False,
-                                      error_messages=_messages(_l("Not a whole number.")))
+                                      error_messages=messages(_l("Not a whole number.")))
     reuses = TagList(load_default=list)
     listed_in_plan = fields.Boolean(load_default=False, truthy={True, 1, "1", "true", "yes", "是"},
                                     falsy={False, 0, "0", "false", "no", "否", ""})
@@ -90,14 +85,6 @@ class TransitionSchema(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    to = fields.String(required=True, error_messages=_messages(_l("Not a text.")))
+    to = fields.String(required=True, error_messages=messages(_l("Not a text.")))
     comment = fields.String(load_default="", allow_none=True)
 
-
-def localized(messages):
-    """marshmallow errors with lazy (translated) texts made into plain strings, per field."""
-    if isinstance(messages, dict):
-        return {k: localized(v) for k, v in messages.items()}
-    if isinstance(messages, (list, tuple)):
-        return [str(m) if not isinstance(m, (dict, list)) else localized(m) for m in messages]
-    return str(messages)

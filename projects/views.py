@@ -1,9 +1,8 @@
 """Web views: project list/detail with lifecycle buttons and exports, reviews, import."""
 import os
-import secrets
 from pathlib import Path
 
-from flask import abort, current_app, flash, g, redirect, request, url_for
+from flask import abort, flash, g, redirect, request, url_for
 from flask_appbuilder import BaseView, ModelView, expose, has_access
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import permission_name
@@ -11,17 +10,20 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, SelectField
 
-from core.errors import DomainError
+from core import imports, scoping
+from core.scoping import Scoped
 from core.export import send_xlsx
 from core.extensions import db
 from core.security import OFFICE, current_user, has_role
 from core.viewhelpers import ExportableList, ServiceCheckedView
+from core.uow import transaction
+from core.web import refusable
 from projects import importer, lifecycle, reviews
 from projects.enums import CATEGORIES, IN_REVIEW, PROTECTION_LEVELS, REVIEW_STAGES, STATUSES
 from projects.guard import services as guard
-from projects.filters import OwnDepartmentOnly, VisibleProjectChildren, VisibleProjects
+from projects.filters import OwnDepartmentOnly
 from projects.models import Project, Review
-from projects.services import check_form_project, ensure_may_change, get_visible_project
+from projects.services import check_form_project, ensure_may_change
 
 PROJECT_LABELS = {
     "code": _l("Code"), "name": _l("Name"), "department": _l("Department"),
@@ -49,10 +51,9 @@ def _choices(mapping):
     return [(k, str(v)) for k, v in mapping.items()]
 
 
-class ProjectModelView(ExportableList, ServiceCheckedView, ModelView):
+class ProjectModelView(Scoped, ExportableList, ServiceCheckedView, ModelView):
     datamodel = SQLAInterface(Project)
     route_base = "/projects"
-    base_filters = [["id", VisibleProjects, None]]
     base_order = ("code", "asc")
     list_columns = ["code", "name", "department.name", "primary_task.code", "category_label",
                     "budget_total", "status_label", "start_date", "end_date"]
@@ -78,7 +79,6 @@ class ProjectModelView(ExportableList, ServiceCheckedView, ModelView):
     }
     add_form_query_rel_fields = edit_form_query_rel_fields = {
         "department": [["id", OwnDepartmentOnly, None]],
-        "reuses": [["id", VisibleProjects, None]],
     }
     add_form_extra_fields = edit_form_extra_fields = {
         "listed_in_plan": BooleanField(_l("Listed in the plan"), default=False),
@@ -148,16 +148,11 @@ class ProjectModelView(ExportableList, ServiceCheckedView, ModelView):
     def decide(self, pk):
         """The Office's decision form: decision, comment, conditions, and per possible
         duplicate a justification or a reuse link."""
-        form = request.form
-        justifications = {key[len("justify_"):]: value for key, value in form.items()
-                          if key.startswith("justify_")}
-
         def decide(project, user):
-            for code in form.getlist("reuse"):
+            decision = reviews.decision_from_form(request.form)
+            for code in decision.pop("reuses"):
                 guard.add_reuse_link(project, code)
-            return reviews.decide(project, form.get("decision", ""), user,
-                                  form.get("comment", ""), form.get("conditions", ""),
-                                  justifications)
+            return reviews.decide(project, user=user, **decision)
         return self._act_on(pk, decide, _("Decision recorded: %(status)s."))
 
     @expose("/transition/<int:pk>", methods=["POST"])
@@ -172,19 +167,14 @@ class ProjectModelView(ExportableList, ServiceCheckedView, ModelView):
     def _act_on(self, pk, action, done_message):
         """Run action(project, user) -> warnings; commit, or roll back and show the refusal."""
         user = current_user()
-        try:
-            project = get_visible_project(pk, user)
-            warnings = action(project, user)
-            db.session.commit()
-            flash(done_message % {"status": project.status_label()}, "success")
-            for warning in warnings:
-                flash(warning, "warning")
-        except DomainError as exc:
-            db.session.rollback()
-            if exc.status == 404:
-                abort(404)
-            flash(str(exc), "danger")
-        return redirect(url_for(".show", pk=pk))
+        project = None
+
+        def run():
+            nonlocal project
+            project = scoping.get(Project, pk, user)
+            return action(project, user)
+        return refusable(run, lambda: done_message % {"status": project.status_label()},
+                         url_for(".show", pk=pk))
 
     def export_row(self, project):
         return export_row(project)
@@ -196,11 +186,9 @@ def export_row(project: Project) -> list:
             project.start_date, project.end_date, project.capabilities, project.description]
 
 
-class ReviewView(ModelView):
+class ReviewView(Scoped, ModelView):
     datamodel = SQLAInterface(Review)
     base_permissions = ["can_list", "can_show"]
-    base_filters = [["id", VisibleProjectChildren, None]]
-    search_form_query_rel_fields = {"project": [["id", VisibleProjects, None]]}
     list_columns = ["project", "stage_label", "decision_label", "reviewer", "decided_at",
                     "comments"]
     show_columns = ["project", "stage_label", "decision_label", "reviewer", "decided_at",
@@ -220,15 +208,11 @@ class ProjectImportView(BaseView):
     route_base = "/projects/import"
     default_view = "upload"
 
-    def _staging_dir(self) -> Path:
-        path = Path(current_app.config["UPLOAD_DIR"]) / "imports"
-        path.mkdir(parents=True, exist_ok=True)
-        return path
-
     @expose("/", methods=["GET", "POST"])
     @has_access
     @permission_name("import")
     def upload(self):
+        """A dry run: every row is checked inside a savepoint that is always rolled back."""
         if request.method == "GET":
             return self.render_template("project_import.html", stage="upload")
         file = request.files.get("file")
@@ -236,18 +220,15 @@ class ProjectImportView(BaseView):
         if not file or suffix not in importer.SUFFIXES:
             flash(_("Choose an .xlsx or .json file."), "danger")
             return self.render_template("project_import.html", stage="upload"), 400
-        token = secrets.token_hex(16)
-        staged = self._staging_dir() / f"{token}{suffix}"
-        file.save(staged)
+        token, path = imports.stage(file, suffix)
         try:
-            rows = importer.read_rows(staged)
-            importer.check_rows(rows, current_user())
+            with transaction():
+                rows = importer.read_rows(path)
+                importer.check_rows(rows, current_user())
         except importer.ImportFailed as exc:
-            staged.unlink(missing_ok=True)
-            db.session.rollback()
+            path.unlink(missing_ok=True)
             return self.render_template("project_import.html", stage="errors",
                                         errors=exc.row_errors, message=exc.message), 422
-        db.session.rollback()
         return self.render_template("project_import.html", stage="confirm", rows=rows,
                                     token=token, suffix=suffix)
 
@@ -258,19 +239,18 @@ class ProjectImportView(BaseView):
         token, suffix = request.form.get("token", ""), request.form.get("suffix", "")
         if not token.isalnum() or suffix not in importer.SUFFIXES:
             abort(400)
-        staged = self._staging_dir() / f"{token}{suffix}"
-        if not staged.exists():
+        path = imports.staged(token, suffix)
+        if path is None:
             flash(_("The uploaded file has expired; upload it again."), "danger")
             return redirect(url_for(".upload"))
         try:
-            created = importer.import_file(staged, current_user())
-            db.session.commit()
+            with transaction():
+                created = importer.import_file(path, current_user())
         except importer.ImportFailed as exc:
-            db.session.rollback()
             return self.render_template("project_import.html", stage="errors",
                                         errors=exc.row_errors, message=exc.message), 422
         finally:
-            os.remove(staged)
+            os.remove(path)
         flash(_("%(n)d projects imported.", n=len(created)), "success")
         return redirect(url_for("ProjectModelView.list"))
 

@@ -1,12 +1,12 @@
 """`flask reports compliance --out FILE.xlsx [--department D] [--from DATE --to DATE]
 [--plan-task T]` and `flask reports scorecard --out FILE.xlsx`."""
-import datetime as dt
 import time
 
 import click
 from flask.cli import AppGroup
 from sqlalchemy import select
 
+from core import clock
 from core.extensions import db
 
 reports_cli = AppGroup("reports", help="Compliance workbook and department scorecard.")
@@ -14,7 +14,7 @@ reports_cli = AppGroup("reports", help="Compliance workbook and department score
 
 def _filters(department, date_from, date_to, plan_task):
     from plan.models import PlanTask
-    from projects.services import find_department
+    from plan.services import find_department
     from reports.rules import Filters
     filters = Filters(date_from=date_from.date() if date_from else None,
                       date_to=date_to.date() if date_to else None)
@@ -48,7 +48,7 @@ def compliance_command(out, department, date_from, date_to, plan_task, on):
     from reports.workbook import write_compliance_workbook
     started = time.perf_counter()
     filters = _filters(department, date_from, date_to, plan_task)
-    counts = write_compliance_workbook(out, filters, on.date() if on else dt.date.today())
+    counts = write_compliance_workbook(out, filters, on.date() if on else clock.today())
     click.echo(f"{out}: {counts['projects']} projects, {counts['rules']} rules, "
                f"{counts['failures']} failures, {counts['overdue_milestones']} overdue "
                f"milestones, {counts['audit_events']} audit events "

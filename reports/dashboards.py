@@ -5,6 +5,7 @@ import datetime as dt
 
 from sqlalchemy import func, select
 
+from core import clock, scoping
 from core.extensions import db
 from core.security import AUDITOR, OFFICE, PROJECT_MANAGER, has_role, is_department_scoped
 from projects import enums as s
@@ -12,11 +13,10 @@ from projects.guard.models import DuplicateCheck
 from projects.models import Project, Review
 from projects.schedule.enums import OPEN_MILESTONE
 from projects.schedule.models import AuditFinding, Milestone
-from projects.services import visibility_clause
 
 
 def _visible(query, user):
-    clause = visibility_clause(user)
+    clause = scoping.clause(Project, user)
     return query if clause is None else query.where(clause)
 
 
@@ -44,7 +44,7 @@ def office_dashboard(user) -> dict:
 
 def _overdue_findings(user, limit):
     query = (select(AuditFinding).join(Project, Project.id == AuditFinding.project_id)
-             .where(AuditFinding.status == "open", AuditFinding.deadline < dt.date.today())
+             .where(AuditFinding.status == "open", AuditFinding.deadline < clock.today())
              .order_by(AuditFinding.deadline).limit(limit))
     return db.session.scalars(_visible(query, user)).all()
 
@@ -60,7 +60,7 @@ def manager_dashboard(user) -> dict:
         select(Review.project_id, Review.comments).where(
             Review.decision == "return",
             Review.project_id.in_([p.id for p, _at in returned]))).all())
-    today = dt.date.today()
+    today = clock.today()
     deadlines = db.session.scalars(
         select(Milestone).join(Project, Project.id == Milestone.project_id)
         .where(own, Milestone.status.in_(OPEN_MILESTONE),
@@ -77,7 +77,7 @@ def auditor_dashboard(user) -> dict:
     open_count = db.session.scalar(select(func.count()).select_from(AuditFinding).where(
         AuditFinding.status != "closed"))
     return {"role": "auditor", "findings": findings, "open_findings": open_count,
-            "today": dt.date.today()}
+            "today": clock.today()}
 
 
 def dashboard_for(user) -> list[dict]:

@@ -15,6 +15,7 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 
+from core import clock, scoping
 from core.extensions import db
 from plan.models import Department, PlanTask
 from projects.models import Project, project_plan_task
@@ -106,7 +107,6 @@ class Filters:
 def scope_query(filters: Filters):
     """SELECT of the ids of the projects in scope: department, a project period overlapping the
     dates, a plan task (or one of its sub-tasks), and what the user may see."""
-    from projects.services import visibility_clause
     query = select(Project.id)
     if filters.department is not None:
         query = query.where(Project.department_id == filters.department.id)
@@ -121,7 +121,7 @@ def scope_query(filters: Filters):
         query = query.where(or_(Project.primary_task_id.in_(tasks), Project.id.in_(
             select(project_plan_task.c.project_id).where(
                 project_plan_task.c.plan_task_id.in_(tasks)))))
-    clause = visibility_clause(filters.user)
+    clause = scoping.clause(Project, filters.user)
     if clause is not None:
         query = query.where(clause)
     return query
@@ -164,7 +164,7 @@ class Result:
 def evaluate(filters: Filters | None = None, on: dt.date | None = None) -> Result:
     """Judge every project in scope against every active rule, one rule at a time in SQL."""
     filters = filters or Filters()
-    on = on or dt.date.today()
+    on = on or clock.today()
     scope = scope_query(filters)
     rules = active_rules()
     result = Result(rules=rules, on=on)

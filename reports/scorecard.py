@@ -18,6 +18,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, func, or_, select
 
 from budgets.models import FundingLine
+from core import clock
 from core.extensions import db
 from plan.models import Department
 from projects import enums as s
@@ -53,7 +54,7 @@ def _ratio(part, whole):
 
 def department_scorecard(on: dt.date | None = None, user=None) -> list[Card]:
     """One card per department with projects, best score first."""
-    on = on or dt.date.today()
+    on = on or clock.today()
     grace = dt.timedelta(days=int(current_app.config["MILESTONE_GRACE_DAYS"]))
     cards = {dep_id: Card(name) for dep_id, name in db.session.execute(
         select(Department.id, Department.name))}

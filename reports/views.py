@@ -9,6 +9,7 @@ from flask_appbuilder.security.decorators import permission_name
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from core import clock
 from core.export import csv_response, send_xlsx
 from core.extensions import db
 from plan.models import Department, PlanTask
@@ -82,7 +83,7 @@ class ComplianceView(BaseView):
         from reports.workbook import write_compliance_workbook
         filters = request_filters()
         return send_xlsx(lambda file: write_compliance_workbook(file, filters),
-                         f"compliance-{dt.date.today()}.xlsx")
+                         f"compliance-{clock.today()}.xlsx")
 
 
 class CoverageView(BaseView):
@@ -125,7 +126,7 @@ class ScorecardView(BaseView):
         from reports.scorecard import department_scorecard, write_scorecard
         cards = department_scorecard()
         return send_xlsx(lambda file: write_scorecard(file, cards),
-                         f"scorecard-{dt.date.today()}.xlsx")
+                         f"scorecard-{clock.today()}.xlsx")
 
 
 class DashboardView(BaseView):
@@ -159,7 +160,7 @@ class DashboardView(BaseView):
         from projects.schedule.enums import OPEN_MILESTONE
         from projects.schedule.models import Milestone
         user = _user()
-        today = dt.date.today()
+        today = clock.today()
         query = (select(Milestone.planned_date).join(Project, Project.id == Milestone.project_id)
                  .where(Milestone.status.in_(OPEN_MILESTONE),
                         Milestone.planned_date <= today + dt.timedelta(weeks=9)))
@@ -206,5 +207,5 @@ class DisclosureView(BaseView):
     def csv(self):
         headers = [_("Project code"), _("Project"), _("Department"), _("Plan task"),
                    _("Budget"), _("Start"), _("End"), _("Status")]
-        return csv_response(f"disclosure-{dt.date.today()}.csv", headers,
+        return csv_response(f"disclosure-{clock.today()}.csv", headers,
                             disclosure.csv_rows(**self._filters()))

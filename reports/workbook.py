@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from budgets.models import FundingLine
+from core import clock
 from core.audit import AuditEvent
 from core.extensions import db
 from plan.models import Department
@@ -85,7 +86,7 @@ def write_compliance_workbook(target, filters: Filters | None = None,
                               on: dt.date | None = None) -> dict:
     """Write the workbook to a path or file object; return counts for the caller to show."""
     filters = filters or Filters()
-    on = on or dt.date.today()
+    on = on or clock.today()
     result = evaluate(filters, on)
     coverage = cov.plan_coverage(filters)
     w = Writer(target)

@@ -5,13 +5,12 @@ from flask_appbuilder.api import expose, protect, safe
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import permission_name
 
-from core.errors import DomainError, NotFound
-from core.extensions import db
+from core import scoping
+from core.api import ServiceApi
+from core.errors import NotFound
 from core.security import current_user
-from projects.api import DomainErrorsApi
-from projects.services import get_visible_project
+from projects.models import Project
 from risk import rating, services
-from risk.filters import VisibleRisks
 from risk.models import Risk
 
 RISK_FIELDS = ["id", "project.id", "project.code", "category", "title", "description",
@@ -19,10 +18,9 @@ RISK_FIELDS = ["id", "project.id", "project.code", "category", "title", "descrip
                "cause", "raised_by", "raised_at", "closed_at"]
 
 
-class RiskApi(DomainErrorsApi):
+class RiskApi(ServiceApi):
     resource_name = "risk"
     datamodel = SQLAInterface(Risk)
-    base_filters = [["id", VisibleRisks, None]]
     include_route_methods = {"get", "get_list", "info", "post", "put", "rating"}
     list_columns = show_columns = RISK_FIELDS
     add_columns = ["project", "category", "title", "description", "likelihood", "impact",
@@ -37,23 +35,8 @@ class RiskApi(DomainErrorsApi):
         '"impact": 3}; project by id or code; optional title, description, owner, '
         "mitigation, next_review. The ProjectManager of the project's department only.")}}}
 
-    def _write(self, fn, status):
-        body = self.json_body()
-        if body is None:
-            return self.response_400(message="Request is not a JSON object")
-        try:
-            item = fn(body)
-            db.session.commit()
-        except DomainError as exc:
-            return self.domain_error(exc)
-        return self.response(status, id=item.id, result=self.show_model_schema.dump(item))
-
-    def post_headless(self):
-        return self._write(lambda body: services.create_risk(body, current_user()), 201)
-
-    def put_headless(self, pk):
-        return self._write(lambda body: services.update_risk(
-            services.get_visible_risk(pk, current_user()), body, current_user()), 200)
+    create = staticmethod(services.create_risk)
+    change = staticmethod(services.update_risk)
 
     @expose("/rating/<int:project_id>", methods=["GET"])
     @protect()
@@ -72,12 +55,12 @@ class RiskApi(DomainErrorsApi):
             200: {description: 'ratings with contributions'}
             404: {$ref: '#/components/responses/404'}
         """
-        try:
-            project = get_visible_project(project_id, current_user())
-            if not services.may_see_risks_of(current_user(), project):
-                raise NotFound("No such project.")
-        except DomainError as exc:
-            return self.domain_error(exc)
+        return self.guarded(lambda: self._rating(project_id))
+
+    def _rating(self, project_id):
+        project = scoping.get(Project, project_id, current_user())
+        if not services.may_see_risks_of(current_user(), project):
+            raise NotFound("No such project.")
         rated = rating.project_rating(project)
         manual = rated.manual
         return self.response(200, project=project.code, cumulative={

@@ -1,12 +1,14 @@
 """`flask risk refresh`: re-evaluate the system-raised risks and record changed ratings."""
+import contextlib
 import datetime as dt
 import time
 
 import click
 from flask.cli import with_appcontext
 
+from core import clock
 from core.audit import acting_as
-from core.extensions import db
+from core.uow import transaction
 
 
 @click.group("risk")
@@ -24,10 +26,10 @@ def risk_refresh(on):
 
     day = dt.date.fromisoformat(on) if on else None
     started = time.perf_counter()
-    with acting_as("system"):
+    as_of = clock.frozen(day) if day else contextlib.nullcontext()
+    with acting_as("system"), as_of, transaction():  # the commit hook evaluates as of `day` too
         totals = system.refresh_all(day)
         recorded = rating.record_all(day)
-        db.session.commit()
     click.echo(f"projects evaluated: {totals['projects']}; risks raised: {totals['raised']}, "
                f"updated: {totals['updated']}, closed: {totals['closed']}; "
                f"ratings recorded: {recorded} ({time.perf_counter() - started:.1f} s)")

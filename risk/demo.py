@@ -7,6 +7,7 @@ import datetime as dt
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from core import clock
 from core.audit import SYSTEM, utcnow
 from core.extensions import db
 from projects.demo import _audit_inserts, _bulk
@@ -50,7 +51,7 @@ def _row(next_id, project_id, category, title, likelihood, impact, today, rng, c
 
 def seed_risks(project_rows, rng, today: dt.date | None = None) -> int:
     """Risks for the seeded projects that are approved or later. Returns the number added."""
-    today = today or dt.date.today()
+    today = today or clock.today()
     next_id = (db.session.scalar(select(func.max(Risk.id))) or 0) + 1
     specs = scoring.load_rules()["system_risks"]
     ids = [r["id"] for r in project_rows if r["status"] in WATCHED]

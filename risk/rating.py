@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
+from core import clock, scoping
 from core.audit import current_actor
 from core.errors import NotAllowed, ValidationFailed
 from core.extensions import db
@@ -19,13 +20,11 @@ from projects.schedule.enums import OPEN as FINDING_OPEN
 from projects.schedule.enums import OPEN_MILESTONE
 from projects.schedule.models import AuditFinding, Milestone
 from projects.schedule.rules import add_months
-from projects.schedule.schemas import parse
-from projects.services import visibility_clause
+from core.schemas import parse
 from risk import costs, scoring
 from risk.enums import ACTIVE
 from risk.models import RatingEntry, Risk
 from risk.schemas import ManualRatingSchema
-from risk.services import today
 from risk.system import WATCHED
 
 CUMULATIVE, RECENT = "cumulative", "recent"
@@ -102,7 +101,7 @@ def latest_manual(project_ids: list[int]) -> dict[int, RatingEntry]:
 
 
 def rate_projects(projects: list[Project], on: dt.date | None = None) -> list[ProjectRating]:
-    on = on or today()
+    on = on or clock.today()
     out = []
     for start in range(0, len(projects), 1000):
         chunk = projects[start:start + 1000]
@@ -124,7 +123,7 @@ def rated_projects(user, department_id=None):
     query = select(Project).where(Project.status.in_(WATCHED)).order_by(Project.code)
     if department_id is not None:
         query = query.where(Project.department_id == department_id)
-    clause = visibility_clause(user)
+    clause = scoping.clause(Project, user)
     return list(db.session.scalars(query if clause is None else query.where(clause)))
 
 

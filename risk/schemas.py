@@ -3,13 +3,15 @@ Parsing checks types and shapes only; the rules live in the services."""
 from flask_babel import lazy_gettext as _l
 from marshmallow import fields
 
-from projects.schedule.schemas import _DATE, _TEXT, ProjectRef, _Blanks
+from core.schemas import DATE_ERRORS as _DATE
+from core.schemas import TEXT_ERRORS as _TEXT
+from core.schemas import BlanksAsNone, ProjectRef
 
 _INT = {"invalid": _l("Give a whole number from 1 to 5."), "required": _l("This field is required."),
         "null": _l("This field may not be empty.")}
 
 
-class RiskInputSchema(_Blanks):
+class RiskInputSchema(BlanksAsNone):
     project = ProjectRef(required=True, error_messages=_TEXT)
     category = fields.String(required=True, error_messages=_TEXT)
     title = fields.String(allow_none=True, error_messages=_TEXT)
@@ -22,7 +24,7 @@ class RiskInputSchema(_Blanks):
     next_review = fields.Date(allow_none=True, error_messages=_DATE)
 
 
-class RiskUpdateSchema(_Blanks):
+class RiskUpdateSchema(BlanksAsNone):
     category = fields.String(error_messages=_TEXT)
     title = fields.String(error_messages=_TEXT)
     description = fields.String(allow_none=True, error_messages=_TEXT)
@@ -34,6 +36,6 @@ class RiskUpdateSchema(_Blanks):
     next_review = fields.Date(allow_none=True, error_messages=_DATE)
 
 
-class ManualRatingSchema(_Blanks):
+class ManualRatingSchema(BlanksAsNone):
     rating = fields.Integer(required=True, strict=True, error_messages=_INT)
     reason = fields.String(allow_none=True, error_messages=_TEXT)

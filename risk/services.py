@@ -8,14 +8,15 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import inspect, select
 
+from core import clock, scoping
 from core.audit import AuditEvent, current_actor, utcnow
 from core.errors import Conflict, NotAllowed, NotFound, ValidationFailed
 from core.extensions import db
+from core.schemas import parse
 from core.security import is_department_scoped
 from projects.enums import CLOSED as PROJECT_CLOSED
 from projects.models import Project
-from projects.schedule.schemas import parse
-from projects.schedule.services import find_project
+from projects.scopes import find_visible_project
 from risk import scoring
 from risk.enums import ACTIVE, CATEGORIES, CLOSED, OPEN, STATUSES
 from risk.models import Risk
@@ -26,10 +27,6 @@ FIELDS = ("category", "title", "description", "likelihood", "impact", "owner", "
           "status", "next_review")
 
 
-def today() -> dt.date:
-    return dt.date.today()
-
-
 # --- who sees and keeps risks ---------------------------------------------------------------
 
 def own_department_only(user) -> bool:
@@ -38,7 +35,8 @@ def own_department_only(user) -> bool:
 
 
 def risk_visibility_clause(user):
-    """Risks the user may see, as a clause on Risk (None: all)."""
+    """Risks the user may see, as a clause on Risk (None: all): the scope of Risk
+    (app.register_scopes)."""
     if not own_department_only(user):
         return None
     return Risk.project_id.in_(select(Project.id).where(
@@ -47,13 +45,6 @@ def risk_visibility_clause(user):
 
 def may_see_risks_of(user, project: Project) -> bool:
     return not own_department_only(user) or project.department_id == user.department_id
-
-
-def get_visible_risk(risk_id, user) -> Risk:
-    risk = db.session.get(Risk, risk_id)
-    if risk is None or not may_see_risks_of(user, risk.project):
-        raise NotFound(_("No such risk."))
-    return risk
 
 
 def ensure_may_keep_risks(user, project: Project) -> None:
@@ -106,14 +97,14 @@ def _set_status(risk: Risk, status: str) -> None:
 
 
 def default_review_date(on: dt.date | None = None) -> dt.date:
-    return (on or today()) + dt.timedelta(days=int(current_app.config["RISK_REVIEW_DAYS"]))
+    return (on or clock.today()) + dt.timedelta(days=int(current_app.config["RISK_REVIEW_DAYS"]))
 
 
 def create_risk(raw: dict, user=None) -> Risk:
     """Register a risk on a project the user keeps. Its score is likelihood x impact; without
     a next review date it is due for review in RISK_REVIEW_DAYS days."""
     data = parse(RiskInputSchema(), raw, _INVALID)
-    project = find_project(data["project"], user)
+    project = find_visible_project(data["project"], user)
     ensure_may_keep_risks(user, project)
     category = data["category"]
     risk = Risk(category=category, title=data.get("title") or str(CATEGORIES.get(category, category)),
@@ -188,7 +179,7 @@ def check_form_risk(risk: Risk, user, creating: bool) -> None:
 
 def risk_query(user, active_only: bool = False):
     query = select(Risk).join(Project, Risk.project_id == Project.id)
-    clause = risk_visibility_clause(user)
+    clause = scoping.clause(Risk, user)
     if clause is not None:
         query = query.where(clause)
     if active_only:
@@ -198,7 +189,7 @@ def risk_query(user, active_only: bool = False):
 
 def overdue_reviews(user, on: dt.date | None = None, limit: int | None = None) -> list[Risk]:
     """Risks not closed whose next review date has passed, the longest overdue first."""
-    on = on or today()
+    on = on or clock.today()
     query = risk_query(user, active_only=True).where(Risk.next_review < on).order_by(
         Risk.next_review, Risk.id)
     if limit:

@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from sqlalchemy import event, inspect, select
 from sqlalchemy.orm import Session, selectinload
 
+from core import clock
 from core.audit import SYSTEM, set_audit_note
 from core.extensions import db
 from projects import enums as s
@@ -23,7 +24,7 @@ from projects.schedule.models import Milestone
 from risk import costs, scoring
 from risk.enums import CLOSED, OPEN
 from risk.models import Risk
-from risk.services import _set_status, default_review_date, today
+from risk.services import _set_status, default_review_date
 
 # Statuses in which a project's system has been put to use (trial operation or later).
 RUNNING = (s.TRIAL_OPERATION, s.ACCEPTED, s.IN_OPERATION, s.EVALUATED)
@@ -118,7 +119,7 @@ def causes_of(project: Project, on: dt.date | None = None) -> dict[str, Cause]:
     """The causes present on the project (none for drafts, proposals and closed projects)."""
     if project.status not in WATCHED:
         return {}
-    on = on or today()
+    on = on or clock.today()
     found = (rule(project, on) for rule in RULES)
     return {c.key: c for c in found if c is not None}
 
@@ -127,7 +128,7 @@ def refresh_project(project: Project, on: dt.date | None = None) -> dict:
     """Raise a risk for each new cause, keep one per open cause (its text follows the cause;
     likelihood, impact, owner and mitigation stay as people set them), close those whose
     cause is gone. Returns counts of raised, updated and closed risks."""
-    on = on or today()
+    on = on or clock.today()
     present = causes_of(project, on)
     open_risks = {r.cause: r for r in project.risks if r.cause and r.status != CLOSED}
     counts = {"raised": 0, "updated": 0, "closed": 0}
@@ -164,7 +165,7 @@ def _loaded(query):
 def refresh_all(on: dt.date | None = None, batch: int = 500) -> dict:
     """Re-evaluate every project that is approved or later, or has open system risks, in
     batches (the nightly `flask risk refresh`)."""
-    on = on or today()
+    on = on or clock.today()
     with_risks = select(Risk.project_id).where(Risk.cause.is_not(None), Risk.status != CLOSED)
     ids = list(db.session.scalars(select(Project.id).where(
         Project.status.in_(WATCHED) | Project.id.in_(with_risks)).order_by(Project.id)))

@@ -12,16 +12,17 @@ from flask_babel import lazy_gettext as _l
 from wtforms import IntegerField, SelectField
 from wtforms.validators import InputRequired, NumberRange
 
+from core import clock, scoping
 from core.errors import DomainError
 from core.export import xlsx_response
-from core.extensions import db
 from core.security import OFFICE, current_user, has_role
 from core.viewhelpers import ExportableList, ServiceCheckedView
-from projects.filters import VisibleProjects
-from projects.services import get_visible_project
+from core.web import refusable
+from core.scoping import Scoped
+from projects.filters import OwnDepartmentProjects
+from projects.models import Project
 from risk import charts, costs, rating, scoring, services
 from risk.enums import BANDS, CATEGORIES, STATUSES, VARIANCE_BANDS, WINDOWS
-from risk.filters import RiskKeptProjects, VisibleRisks
 from risk.models import Risk
 
 TEMPLATES = str(Path(__file__).resolve().parent / "templates")
@@ -67,12 +68,11 @@ def export_row(r: Risk) -> list:
             r.raised_by, r.raised_at]
 
 
-class RiskView(ExportableList, ServiceCheckedView, ModelView):
+class RiskView(Scoped, ExportableList, ServiceCheckedView, ModelView):
     datamodel = SQLAInterface(Risk)
     route_base = "/risks"
     template_folder = TEMPLATES
     base_permissions = ["can_list", "can_show", "can_add", "can_edit", "can_export"]
-    base_filters = [["id", VisibleRisks, None]]
     base_order = ("score", "desc")
     list_columns = ["project.code", "title", "category_label", "likelihood", "impact", "score",
                     "band_label", "owner", "status_label", "next_review", "cause_label"]
@@ -85,8 +85,7 @@ class RiskView(ExportableList, ServiceCheckedView, ModelView):
                     "status", "next_review"]
     order_columns = ["score", "likelihood", "impact", "next_review", "title"]
     search_columns = ["project", "category", "status", "score", "owner", "next_review", "title"]
-    search_form_query_rel_fields = {"project": [["id", VisibleProjects, None]]}
-    add_form_query_rel_fields = {"project": [["id", RiskKeptProjects, None]]}
+    add_form_query_rel_fields = {"project": [["id", OwnDepartmentProjects, "open"]]}
     label_columns = LABELS
     description_columns = {
         "next_review": _l("When the owner looks at the risk again (default in 30 days)"),
@@ -120,7 +119,7 @@ class RiskView(ExportableList, ServiceCheckedView, ModelView):
     @has_access
     def show(self, pk):
         try:
-            item = services.get_visible_risk(pk, current_user())
+            item = scoping.get(Risk, pk, current_user())
         except DomainError:
             abort(404)
         widgets = self._show(pk)
@@ -134,7 +133,7 @@ class RiskView(ExportableList, ServiceCheckedView, ModelView):
     def edit(self, pk):
         """Only risks the user keeps open the form; others get a message, not a form."""
         try:
-            item = services.get_visible_risk(int(pk), current_user())
+            item = scoping.get(Risk, pk, current_user())
         except (DomainError, ValueError):
             abort(404)
         if not _may_keep(item.project):
@@ -168,7 +167,7 @@ class RiskPagesView(BaseView):
     @has_access
     @permission_name("list")
     def reviews(self):
-        on = services.today()
+        on = clock.today()
         return self.render_template("risk/reviews.html", on=on,
                                     risks=services.overdue_reviews(current_user(), on, 1000))
 
@@ -198,7 +197,7 @@ class RiskPagesView(BaseView):
     @has_access
     @permission_name("escalation")
     def escalation(self):
-        return self.render_template("risk/escalation.html", on=services.today(),
+        return self.render_template("risk/escalation.html", on=clock.today(),
                                     cost_active=costs.cost_rule_active(),
                                     **rating.escalation(current_user()))
 
@@ -225,18 +224,12 @@ class RiskPagesView(BaseView):
     def rate(self, project_id):
         """The Office's manual rating with its reason."""
         user = current_user()
-        try:
-            project = get_visible_project(project_id, user)
-            rating.set_manual_rating(project, {"rating": _int(request.form.get("rating")),
-                                               "reason": request.form.get("reason", "")}, user)
-            db.session.commit()
-            flash(_("The manual rating is recorded."), "success")
-        except DomainError as exc:
-            db.session.rollback()
-            if exc.status == 404:
-                abort(404)
-            flash(str(exc), "danger")
-        return redirect(url_for("ProjectModelView.show", pk=project_id) + "#risk-panel")
+        return refusable(lambda: rating.set_manual_rating(
+            scoping.get(Project, project_id, user),
+            {"rating": _int(request.form.get("rating")),
+             "reason": request.form.get("reason", "")}, user),
+            _("The manual rating is recorded."),
+            url_for("ProjectModelView.show", pk=project_id) + "#risk-panel")
 
 
 def _int(value):
@@ -269,7 +262,7 @@ def project_risk(project) -> dict:
     return {"visible": True, "risks": list(project.risks), "rated": rated, "rating": result,
             "history": rating.rating_history(project)[:20], "may_keep": _may_keep(project),
             "may_rate": user is not None and has_role(user, OFFICE),
-            "on": services.today(), "cost_active": costs.cost_rule_active()}
+            "on": clock.today(), "cost_active": costs.cost_rule_active()}
 
 
 def register_template_helpers(app) -> None:

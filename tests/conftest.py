@@ -1,10 +1,14 @@
 """Fixtures: one app per test session on a fresh database (SQLite file, or the PostgreSQL
 database named by DATABASE_URL), built by `flask setup` exactly as in production; each test
 starts from the plan, the departments and one user per role, with no projects."""
+import hashlib
 import os
 import tempfile
 
 import pytest
+from flask.testing import FlaskClient
+from itsdangerous import URLSafeTimedSerializer
+from werkzeug.datastructures import MultiDict
 from sqlalchemy import delete
 
 os.environ.setdefault("PLANGUARD_INSTANCE", tempfile.mkdtemp(prefix="planguard-test-"))
@@ -31,19 +35,63 @@ def _database_url() -> str:
     return "sqlite:///" + os.path.join(os.environ["PLANGUARD_INSTANCE"], "test.db")
 
 
+class CsrfClient(FlaskClient):
+    """A test client that sends the session's CSRF token with every form or JSON write, as the
+    app's own pages do (hidden field csrf_token, header X-CSRFToken). CSRF tests use
+    `forged()` (or a client with `send_csrf = False`), which sends none."""
+
+    send_csrf = True
+
+    def csrf_token(self) -> str:
+        with self.session_transaction() as sess:
+            raw = sess.get("csrf_token")
+            if not raw:
+                raw = sess["csrf_token"] = hashlib.sha1(os.urandom(64)).hexdigest()
+        return URLSafeTimedSerializer(self.application.secret_key,
+                                      salt="wtf-csrf-token").dumps(raw)
+
+    def open(self, *args, **kwargs):
+        method = (kwargs.get("method") or "GET").upper()
+        if self.send_csrf and method not in ("GET", "HEAD", "OPTIONS") and (
+                not args or isinstance(args[0], str)):
+            token = self.csrf_token()
+            data = kwargs.get("data")
+            if isinstance(data, MultiDict) and "csrf_token" not in data:
+                data = data.copy()
+                data["csrf_token"] = token
+                kwargs["data"] = data
+            elif isinstance(data, dict) and "csrf_token" not in data:
+                kwargs["data"] = {**data, "csrf_token": token}
+            elif data is None and "json" not in kwargs:
+                kwargs["data"] = {"csrf_token": token}
+            headers = dict(kwargs.pop("headers", None) or {})
+            headers.setdefault("X-CSRFToken", token)
+            kwargs["headers"] = headers
+        return super().open(*args, **kwargs)
+
+
+def forged(client):
+    """The same browser (its cookies) without the CSRF token: what a cross-site page or link
+    can make it send."""
+    client.send_csrf = False
+    return client
+
+
 @pytest.fixture(scope="session")
 def app():
     os.environ["DATABASE_URL"] = _database_url()
     app = create_app({"PLANGUARD_ENV": "testing", "ADMIN_PASSWORD": PASSWORD,
                       "UPLOAD_DIR": os.path.join(os.environ["PLANGUARD_INSTANCE"], "uploads")})
+    app.test_client_class = CsrfClient
     with app.app_context():
         _drop_everything()
         result = app.test_cli_runner().invoke(args=["setup"])
         assert result.exit_code == 0, result.output
-        from core.cli import create_user
+        from plan.services import add_user
         for username, (role, department) in USERS.items():
             if username != "admin":
-                create_user(username, PASSWORD, role, department)
+                add_user(username, PASSWORD, role, department)
+        db.session.commit()
         db.session.remove()
     yield app
 
@@ -69,13 +117,26 @@ def clean(app):
         for table in reversed(Model.metadata.sorted_tables):
             if table.name not in KEPT_TABLES and not table.name.startswith("ab_"):
                 db.session.execute(delete(table))
+        purge_audit_trail(db.session.connection())
         from projects.guard.services import bump_version
         bump_version(db.session)  # rows went without ORM events: tell the duplicate index
         db.session.commit()
         db.session.remove()
 
 
-KEPT_TABLES = {"plan", "plan_task", "department", "guard_version", "funding_source"}
+KEPT_TABLES = {"plan", "plan_task", "department", "guard_version", "funding_source",
+               "audit_event", "audit_chain_head"}
+
+
+def purge_audit_trail(connection):
+    """Empty the trail and restart its chain as a DBA would: drop the append-only triggers,
+    delete, put them back (inside the caller's transaction)."""
+    from sqlalchemy import text
+    from core.auditchain import GENESIS, create_guard, drop_guard
+    drop_guard(connection)
+    connection.execute(text("DELETE FROM audit_event"))
+    connection.execute(text("UPDATE audit_chain_head SET seq = 0, hash = :h"), {"h": GENESIS})
+    create_guard(connection)
 
 
 @pytest.fixture
@@ -85,6 +146,15 @@ def ctx(app):
     with app.test_request_context():
         yield
         db.session.rollback()
+
+
+@pytest.fixture
+def set_today(app, monkeypatch):
+    """Set the app's one clock (core.clock) to a day for this test: `set_today(date)`."""
+    def set_day(day):
+        monkeypatch.setitem(app.config, "PLANGUARD_AS_OF", day)
+        return day
+    return set_day
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ def test_production_refuses_the_default_secret(monkeypatch):
     monkeypatch.delenv("SECRET_KEY", raising=False)
     with pytest.raises(RuntimeError, match="SECRET_KEY"):
         create_app({"PLANGUARD_ENV": "production"})
-    monkeypatch.setenv("SECRET_KEY", "x" * 40)
+    monkeypatch.setenv("SECRET_KEY", "Jx8#kQ2v!Lm9$Wp4^Rt7&Zc1*Hb6(Ne3)Ya5")  # strong
     monkeypatch.delenv("ADMIN_PASSWORD", raising=False)
     with pytest.raises(RuntimeError, match="ADMIN_PASSWORD"):
         create_app({"PLANGUARD_ENV": "production"})
@@ -56,13 +56,13 @@ def test_login_page_is_chinese_by_default_and_english_on_request(app):
 
 
 def test_users_create_command_checks_role_and_department(runner, app):
-    result = runner.invoke(args=["users", "create", "--username", "pm3", "--password", "pw-12345",
+    result = runner.invoke(args=["users", "create", "--username", "pm3", "--password", "Pw-12345-ok",
                                  "--role", "ProjectManager"])
     assert result.exit_code != 0 and "department" in result.output
-    result = runner.invoke(args=["users", "create", "--username", "pm3", "--password", "pw-12345",
+    result = runner.invoke(args=["users", "create", "--username", "pm3", "--password", "Pw-12345-ok",
                                  "--role", "ProjectManager", "--department", "SLJ-unknown"])
     assert result.exit_code != 0 and "unknown department" in result.output
-    result = runner.invoke(args=["users", "create", "--username", "pm3", "--password", "pw-12345",
+    result = runner.invoke(args=["users", "create", "--username", "pm3", "--password", "Pw-12345-ok",
                                  "--role", "ProjectManager", "--department", "市教育局"])
     assert result.exit_code == 0, result.output
     with app.app_context():

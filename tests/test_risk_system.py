@@ -22,13 +22,12 @@ def set_milestone(app, milestone_id, **values):
 
 
 def test_overdue_milestone_raises_one_schedule_risk_and_closing_it_when_reached(
-        app, make_project, monkeypatch):
-    day = {"today": D(2014, 6, 5)}
-    monkeypatch.setattr("risk.system.today", lambda: day["today"])  # the commit hook's today
+        app, make_project, set_today):
+    set_today(D(2014, 6, 5))  # the commit hook's today
     pid = make_project(status="in_construction")
     mid = add_milestone(app, pid, "contract", D(2014, 6, 1))
     assert system_risks(app, pid) == []  # inside the 7 grace days
-    day["today"] = ON
+    set_today(ON)
     assert refresh(app, pid)["raised"] == 1
     assert refresh(app, pid) == {"raised": 0, "updated": 0, "closed": 0}
     assert system_risks(app, pid) == [("overdue_milestone", "open")]

@@ -13,10 +13,8 @@ PERIOD = dict(start_date="2013-03-01", end_date="2013-12-31", budget_total="5000
 
 
 @pytest.fixture
-def fixed_today(monkeypatch):
-    from projects.schedule import services
-    monkeypatch.setattr(services, "today", lambda: FIXED_TODAY)
-    return FIXED_TODAY
+def fixed_today(set_today):
+    return set_today(FIXED_TODAY)
 
 
 @pytest.fixture

@@ -11,11 +11,12 @@ from markupsafe import Markup, escape
 from sqlalchemy import select
 
 from core.extensions import db
+from core.scoping import Scoped, Visible
 from core.security import current_user, is_department_scoped
 from core.viewhelpers import ServiceCheckedView
 from projects import enums as s
 from projects import reviews
-from projects.filters import OwnDepartmentProjects, VisibleProjectChildren, VisibleProjects
+from projects.filters import OwnDepartmentProjects
 from projects.guard import services as guard
 from projects.guard.models import DataItem, DuplicateCheck
 from projects.models import Project
@@ -117,13 +118,11 @@ DATA_LABELS = {"project": _l("Project"), "name": _l("Information resource"),
                "shared": _l("Shared"), "description": _l("Description")}
 
 
-class DataItemView(ServiceCheckedView, ModelView):
+class DataItemView(Scoped, ServiceCheckedView, ModelView):
     """Information resources per project (信息资源目录); the owning department edits its own."""
 
     datamodel = SQLAInterface(DataItem)
     route_base = "/dataitems"
-    base_filters = [["id", VisibleProjectChildren, None]]
-    search_form_query_rel_fields = {"project": [["id", VisibleProjects, None]]}
     add_form_query_rel_fields = edit_form_query_rel_fields = {
         "project": [["id", OwnDepartmentProjects, None]]}
     list_columns = ["name", "project", "direction", "owner_department", "shared"]
@@ -142,13 +141,15 @@ class DataItemView(ServiceCheckedView, ModelView):
 
 
 class DataCatalogueView(ModelView):
-    """The catalogue of shared information resources, all departments (read only)."""
+    """The catalogue of shared information resources, all departments (read only): not
+    Scoped on purpose, a shared resource is public to every department; its project select
+    still offers only visible projects."""
 
     datamodel = SQLAInterface(DataItem)
     route_base = "/catalogue"
     base_permissions = ["can_list", "can_show"]
     base_filters = [["shared", FilterEqual, True], ["direction", FilterEqual, "produces"]]
-    search_form_query_rel_fields = {"project": [["id", VisibleProjects, None]]}
+    search_form_query_rel_fields = {"project": [["id", Visible, None]]}
     list_columns = ["name", "owner_department", "project", "direction"]
     show_columns = ["name", "owner_department", "project", "direction", "shared", "description"]
     search_columns = ["name", "owner_department", "project"]

@@ -6,11 +6,8 @@ from flask_appbuilder.api import expose, protect, safe
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import permission_name
 
-from core.errors import DomainError
-from core.extensions import db
+from core.api import ServiceApi
 from core.security import current_user
-from projects.api import DomainErrorsApi
-from projects.filters import VisibleProjectChildren
 from projects.schedule import evidence, findings, services
 from projects.schedule.models import AuditFinding, Milestone
 
@@ -22,43 +19,22 @@ FINDING_FIELDS = ["id", "project.id", "project.code", "severity", "description",
                   "raised_by", "raised_on", "closed_on", "evidence.id", "evidence.name"]
 
 
-class _ServiceWritesApi(DomainErrorsApi):
-    """POST and PUT call `create` and `update` (services); errors map to their status."""
+class _EvidenceApi(ServiceApi):
+    """Milestones and findings: scoped reads, service writes, evidence uploads."""
 
-    base_filters = [["id", VisibleProjectChildren, None]]
     include_route_methods = {"get", "get_list", "info", "post", "put", "evidence"}
-
-    def _write(self, fn, status):
-        body = self.json_body()
-        if body is None:
-            return self.response_400(message="Request is not a JSON object")
-        try:
-            item = fn(body)
-            db.session.commit()
-        except DomainError as exc:
-            return self.domain_error(exc)
-        return self.response(status, id=item.id, result=self.show_model_schema.dump(item))
-
-    def post_headless(self):
-        return self._write(lambda body: self.create(body, current_user()), 201)
-
-    def put_headless(self, pk):
-        return self._write(lambda body: self.update(self.visible(pk, current_user()), body,
-                                                    current_user()), 200)
 
     def _upload(self, pk):
         file = request.files.get("file")
         if file is None:
             return self.response_400(message="Send the file as multipart field 'file'")
-        try:
-            owner = self.visible(pk, current_user())
+
+        def store():
+            owner = self.visible_item(pk)
             self.may_upload(owner, current_user())
-            stored = evidence.store(owner, file.filename, file.stream, current_user())
-            db.session.commit()
-        except DomainError as exc:
-            return self.domain_error(exc)
-        return self.response(201, id=stored.id, name=stored.name, kind=stored.kind,
-                             size=stored.size)
+            return evidence.store(owner, file.filename, file.stream, current_user())
+        return self.write(201, store, answer=lambda stored: {
+            "id": stored.id, "name": stored.name, "kind": stored.kind, "size": stored.size})
 
 
 _UPLOAD_DOC = """Attach an evidence file (pdf, office document or image)
@@ -83,7 +59,7 @@ _UPLOAD_DOC = """Attach an evidence file (pdf, office document or image)
         """
 
 
-class MilestoneApi(_ServiceWritesApi):
+class MilestoneApi(_EvidenceApi):
     resource_name = "milestone"
     datamodel = SQLAInterface(Milestone)
     list_columns = show_columns = MILESTONE_FIELDS
@@ -98,8 +74,7 @@ class MilestoneApi(_ServiceWritesApi):
         "project's department only.")}}}
 
     create = staticmethod(services.create_milestone)
-    update = staticmethod(services.update_milestone)
-    visible = staticmethod(services.get_visible_milestone)
+    change = staticmethod(services.update_milestone)
 
     @staticmethod
     def may_upload(milestone, user):
@@ -114,7 +89,7 @@ class MilestoneApi(_ServiceWritesApi):
     evidence.__doc__ = _UPLOAD_DOC
 
 
-class AuditFindingApi(_ServiceWritesApi):
+class AuditFindingApi(_EvidenceApi):
     resource_name = "auditfinding"
     datamodel = SQLAInterface(AuditFinding)
     list_columns = show_columns = FINDING_FIELDS
@@ -127,8 +102,7 @@ class AuditFindingApi(_ServiceWritesApi):
     base_order = ("deadline", "asc")
 
     create = staticmethod(findings.raise_finding)
-    update = staticmethod(findings.update_finding)
-    visible = staticmethod(findings.get_visible_finding)
+    change = staticmethod(findings.update_finding)
 
     @staticmethod
     def may_upload(finding, user):

@@ -6,6 +6,7 @@ import datetime as dt
 
 from sqlalchemy import func, select
 
+from core import clock
 from core.audit import utcnow
 from core.extensions import db
 from projects import enums as s
@@ -113,7 +114,7 @@ def seed_schedule(project_rows, rng, today: dt.date | None = None) -> tuple[int,
     """Milestones for every approved-or-later project (re-baselined for most long-delayed
     ones), findings for about one in seven of those under construction or later. Returns
     (milestones, findings) added."""
-    today = today or dt.date.today()
+    today = today or clock.today()
     next_m = (db.session.scalar(select(func.max(Milestone.id))) or 0) + 1
     next_f = (db.session.scalar(select(func.max(AuditFinding.id))) or 0) + 1
     next_r = (db.session.scalar(select(func.max(Rebaseline.id))) or 0) + 1

@@ -6,17 +6,17 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from core import clock, scoping
 from core.audit import current_actor
-from core.errors import Conflict, NotAllowed, NotFound, ValidationFailed
+from core.errors import Conflict, NotAllowed, ValidationFailed
 from core.extensions import db
 from core.security import AUDITOR, has_role, is_department_scoped
 from projects.models import Project
 from projects.schedule.enums import CLOSED, FINDING_STATUSES, OPEN, RECTIFIED, SEVERITIES
 from projects.schedule.models import AuditFinding
-from projects.schedule.schemas import FindingInputSchema, FindingUpdateSchema, parse
-from projects.schedule import services
-from projects.schedule.services import find_project
-from projects.services import can_see, visibility_clause
+from core.schemas import parse
+from projects.schedule.schemas import FindingInputSchema, FindingUpdateSchema
+from projects.scopes import find_visible_project
 
 _INVALID = _l("The audit finding has invalid fields.")
 
@@ -58,7 +58,7 @@ def _checked(finding: AuditFinding) -> None:
 
 def _set_status(finding: AuditFinding, status: str) -> None:
     finding.status = status
-    finding.closed_on = services.today() if status == CLOSED else None
+    finding.closed_on = clock.today() if status == CLOSED else None
 
 
 def raise_finding(raw: dict, user=None) -> AuditFinding:
@@ -66,11 +66,11 @@ def raise_finding(raw: dict, user=None) -> AuditFinding:
     if not is_auditor(user):
         raise NotAllowed(_("Only Auditors raise audit findings."))
     data = parse(FindingInputSchema(), raw, _INVALID)
-    project = find_project(data["project"], user)
+    project = find_visible_project(data["project"], user)
     finding = AuditFinding(severity=data["severity"], description=data["description"],
                            rectification_owner=data["rectification_owner"],
                            deadline=data["deadline"],
-                           raised_on=data.get("raised_on") or services.today(),
+                           raised_on=data.get("raised_on") or clock.today(),
                            rectification_note=data.get("rectification_note"),
                            raised_by=user.username if user else current_actor())
     _set_status(finding, data.get("status") or OPEN)
@@ -115,10 +115,10 @@ def check_form_finding(finding: AuditFinding, user, creating: bool) -> None:
     with db.session.no_autoflush:
         if creating:
             finding.raised_by = user.username if user else current_actor()
-            finding.raised_on = finding.raised_on or services.today()
+            finding.raised_on = finding.raised_on or clock.today()
             finding.status = finding.status or OPEN
         if finding.status == CLOSED:
-            finding.closed_on = finding.closed_on or services.today()
+            finding.closed_on = finding.closed_on or clock.today()
         else:
             finding.closed_on = None
         if finding.project is None:
@@ -126,22 +126,15 @@ def check_form_finding(finding: AuditFinding, user, creating: bool) -> None:
         _checked(finding)
 
 
-def get_visible_finding(finding_id, user) -> AuditFinding:
-    finding = db.session.get(AuditFinding, finding_id)
-    if finding is None or not can_see(user, finding.project):
-        raise NotFound(_("No such audit finding."))
-    return finding
-
-
 def overdue_findings(user, on: dt.date | None = None, department_id=None):
     """Open findings whose rectification deadline has passed, the oldest deadline first."""
-    on = on or services.today()
+    on = on or clock.today()
     query = (select(AuditFinding).join(Project, AuditFinding.project_id == Project.id)
              .where(AuditFinding.status == OPEN, AuditFinding.deadline < on)
              .order_by(AuditFinding.deadline, AuditFinding.id))
     if department_id is not None:
         query = query.where(Project.department_id == department_id)
-    clause = visibility_clause(user)
+    clause = scoping.clause(Project, user)
     return list(db.session.scalars(query if clause is None else query.where(clause)))
 
 
@@ -154,12 +147,12 @@ def ensure_may_attach(finding: AuditFinding, user) -> None:
 
 def upcoming_findings(user, on: dt.date | None = None, days: int = 30, department_id=None):
     """Open findings whose rectification deadline falls in the next `days` days."""
-    on = on or services.today()
+    on = on or clock.today()
     query = (select(AuditFinding).join(Project, AuditFinding.project_id == Project.id)
              .where(AuditFinding.status == OPEN,
                     AuditFinding.deadline.between(on, on + dt.timedelta(days=days)))
              .order_by(AuditFinding.deadline, AuditFinding.id))
     if department_id is not None:
         query = query.where(Project.department_id == department_id)
-    clause = visibility_clause(user)
+    clause = scoping.clause(Project, user)
     return list(db.session.scalars(query if clause is None else query.where(clause)))

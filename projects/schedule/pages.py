@@ -9,6 +9,7 @@ from flask_appbuilder.security.decorators import permission_name
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from core import clock, scoping
 from core.errors import DomainError
 from core.export import csv_response, xlsx_response
 from core.extensions import db
@@ -20,7 +21,7 @@ from projects.schedule import charts, evidence, findings, schedule, services
 from projects.schedule.enums import PENDING
 from projects.schedule.models import EvidenceFile, Rebaseline
 from projects.schedule.views import TEMPLATES
-from projects.services import can_see, get_visible_project, visibility_clause
+from projects.scopes import can_see
 
 
 def _department_filter():
@@ -33,7 +34,7 @@ def _department_filter():
 
 
 def _on() -> dt.date:
-    return services.today()
+    return clock.today()
 
 
 class ScheduleView(BaseView):
@@ -100,7 +101,7 @@ class ScheduleView(BaseView):
         department = _department_filter()
         if department is not None:
             query = query.where(Project.department_id == department)
-        clause = visibility_clause(current_user())
+        clause = scoping.clause(Project, current_user())
         if clause is not None:
             query = query.where(clause)
         projects = list(db.session.scalars(query.order_by(PlanTask.code, Project.start_date)))
@@ -117,7 +118,7 @@ class ScheduleView(BaseView):
     @permission_name("chart")
     def gantt(self, project_id):
         try:
-            project = get_visible_project(project_id, current_user())
+            project = scoping.get(Project, project_id, current_user())
         except DomainError:
             abort(404)
         on = _on()
@@ -181,7 +182,7 @@ def pending_rebaselines() -> list:
     """Re-baselines awaiting the Office, for the projects the user may see."""
     query = select(Rebaseline).join(Project, Rebaseline.project_id == Project.id).where(
         Rebaseline.status == PENDING).order_by(Rebaseline.requested_at)
-    clause = visibility_clause(current_user())
+    clause = scoping.clause(Project, current_user())
     return list(db.session.scalars(query if clause is None else query.where(clause)))
 
 

@@ -7,6 +7,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import and_, func, select
 
+from core import clock, scoping
 from core.audit import current_actor, utcnow
 from core.errors import Conflict, NotAllowed, ValidationFailed
 from core.extensions import db
@@ -14,9 +15,7 @@ from core.security import OFFICE, has_role
 from projects.models import Project
 from projects.schedule.enums import APPROVED, CANCELLED, DONE, OPEN_MILESTONE, PENDING, REJECTED
 from projects.schedule.models import Milestone, Rebaseline
-from projects.schedule import services
 from projects.schedule.services import ensure_may_keep_milestones
-from projects.services import visibility_clause
 
 
 def grace_days() -> int:
@@ -25,19 +24,19 @@ def grace_days() -> int:
 
 def is_overdue(milestone: Milestone, on: dt.date | None = None) -> bool:
     """A milestone not reached more than MILESTONE_GRACE_DAYS after its planned date."""
-    on = on or services.today()
+    on = on or clock.today()
     return milestone.status in OPEN_MILESTONE and \
         milestone.planned_date + dt.timedelta(days=grace_days()) < on
 
 
 def _visible(query, user):
-    clause = visibility_clause(user)
+    clause = scoping.clause(Project, user)
     return query if clause is None else query.where(clause)
 
 
 def overdue_milestones(user, on: dt.date | None = None, department_id=None, limit=None):
     """Milestones the user may see that are overdue on `on`, the longest overdue first."""
-    on = on or services.today()
+    on = on or clock.today()
     cutoff = on - dt.timedelta(days=grace_days())
     query = (select(Milestone).join(Project, Milestone.project_id == Project.id)
              .where(Milestone.status.in_(OPEN_MILESTONE), Milestone.planned_date < cutoff)
@@ -51,7 +50,7 @@ def overdue_milestones(user, on: dt.date | None = None, department_id=None, limi
 
 def upcoming_milestones(user, on: dt.date | None = None, days: int = 30, department_id=None):
     """Open milestones due from `on` to `days` later, soonest first."""
-    on = on or services.today()
+    on = on or clock.today()
     query = (select(Milestone).join(Project, Milestone.project_id == Project.id)
              .where(Milestone.status.in_(OPEN_MILESTONE),
                     Milestone.planned_date.between(on, on + dt.timedelta(days=days)))
@@ -100,14 +99,14 @@ def variance_of(start: dt.date, end: dt.date, rows, on: dt.date, rebaselines: in
 
 def project_variance(project: Project, on: dt.date | None = None) -> Variance:
     rows = [(m.planned_date, m.baseline_date, m.actual_date, m.status) for m in project.milestones]
-    return variance_of(project.start_date, project.end_date, rows, on or services.today(),
+    return variance_of(project.start_date, project.end_date, rows, on or clock.today(),
                        rebaseline_count(project.id), project.id)
 
 
 def portfolio_variance(user, on: dt.date | None = None, department_id=None):
     """(project, Variance) for every project with milestones the user may see, the largest
     variance first; one query for the milestones, one for the re-baseline counts."""
-    on = on or services.today()
+    on = on or clock.today()
     projects = select(Project).where(Project.milestones.any())
     if department_id is not None:
         projects = projects.where(Project.department_id == department_id)

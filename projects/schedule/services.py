@@ -5,8 +5,8 @@ import datetime as dt
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
 
+from core import clock
 from core.errors import Conflict, NotAllowed, NotFound, ValidationFailed
 from core.extensions import db
 from core.security import is_department_scoped
@@ -15,27 +15,14 @@ from projects.models import Project
 from projects.schedule import rules
 from projects.schedule.enums import CANCELLED, DONE, MILESTONE_STATUSES, MILESTONE_TYPES
 from projects.schedule.models import Milestone
-from projects.schedule.schemas import MilestoneInputSchema, MilestoneUpdateSchema, parse
-from projects.services import can_see, get_visible_project
+from core.schemas import parse
+from projects.schedule.schemas import MilestoneInputSchema, MilestoneUpdateSchema
+from projects.scopes import can_see, find_visible_project
 
 REPEATABLE = ("supervision_report",)
 
 
-def today() -> dt.date:
-    return dt.date.today()
-
-
 # --- who keeps the milestones ---------------------------------------------------------------
-
-def find_project(ref, user) -> Project:
-    """A project by id or code that the user may see, else NotFound (no existence leak)."""
-    if isinstance(ref, int):
-        return get_visible_project(ref, user)
-    project = db.session.scalar(select(Project).where(Project.code == str(ref)))
-    if project is None or not can_see(user, project):
-        raise NotFound(_("No such project."), {"project": _("No such project.")})
-    return project
-
 
 def ensure_may_keep_milestones(user, project: Project) -> None:
     """The ProjectManager of the owning department keeps a project's milestones, from its
@@ -56,7 +43,7 @@ def ensure_may_keep_milestones(user, project: Project) -> None:
 def milestone_errors(milestone: Milestone, on: dt.date | None = None) -> dict:
     """Field -> message: a listed type and status, a planned date, no actual date in the
     future, and a done milestone has its actual date (an undone one none)."""
-    on = on or today()
+    on = on or clock.today()
     errors = {}
     if milestone.type not in MILESTONE_TYPES:
         errors["type"] = _("Choose one of: %(choices)s.", choices=", ".join(MILESTONE_TYPES))
@@ -96,7 +83,7 @@ def create_milestone(raw: dict, user=None) -> Milestone:
     """Add a milestone to a project (e.g. a tender the templates did not plan). Its baseline
     is its first planned date. One of each type, except the monthly supervision reports."""
     data = parse(MilestoneInputSchema(), raw, _l("The milestone has invalid fields."))
-    project = find_project(data["project"], user)
+    project = find_visible_project(data["project"], user)
     ensure_may_keep_milestones(user, project)
     milestone = Milestone(type=data["type"], status=data.get("status") or "planned",
                           sequence=1, planned_date=data["planned_date"],
@@ -151,13 +138,6 @@ def check_form_milestone(milestone: Milestone, user, creating: bool) -> None:
         if milestone.actual_date and milestone.status in ("planned", "in_progress"):
             milestone.status = DONE
         _checked(milestone)
-
-
-def get_visible_milestone(milestone_id, user) -> Milestone:
-    milestone = db.session.get(Milestone, milestone_id)
-    if milestone is None or not can_see(user, milestone.project):
-        raise NotFound(_("No such milestone."))
-    return milestone
 
 
 # --- templates on approval ------------------------------------------------------------------

@@ -4,20 +4,21 @@ from pathlib import Path
 
 from flask import abort, flash, redirect, request, url_for
 from flask_appbuilder import ModelView, expose, has_access
-from flask_appbuilder.models.filters import BaseFilter
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import permission_name
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import SelectField
 
+from core import clock, scoping
 from core.errors import DomainError
 from core.extensions import db
-from core.security import current_user, is_department_scoped
+from core.security import current_user
 from core.viewhelpers import ExportableList, ServiceCheckedView
-from projects.enums import APPROVED_OR_LATER, CLOSED
-from projects.filters import VisibleProjectChildren, VisibleProjects
-from projects.models import Project
+from core.web import refusable
+from core.scoping import Scoped
+from projects.filters import OwnDepartmentProjects
+from projects.scopes import find_visible_project
 from projects.schedule import evidence, findings, schedule, services
 from projects.schedule.enums import (FINDING_STATUSES, MILESTONE_STATUSES, MILESTONE_TYPES,
                                      SEVERITIES)
@@ -46,27 +47,10 @@ def _choices(mapping):
     return [(k, str(v)) for k, v in mapping.items()]
 
 
-class OwnKeptProjects(BaseFilter):
-    """For a milestone form: projects whose milestones the user keeps (own department, from
-    approval until closed)."""
-
-    name = "own kept projects"
-    arg_name = "own_kept"
-
-    def apply(self, query, value):
-        query = query.filter(Project.status.in_(APPROVED_OR_LATER), Project.status != CLOSED)
-        user = current_user()
-        if user is not None and is_department_scoped(user):
-            return query.filter(Project.department_id == user.department_id)
-        return query
-
-
-class _ExportingView(ExportableList, ServiceCheckedView, ModelView):
+class _ExportingView(Scoped, ExportableList, ServiceCheckedView, ModelView):
     """The current list (search filters and scoping) as xlsx or csv; evidence uploads."""
 
     template_folder = TEMPLATES
-    # the search form's project select lists only projects the user may see
-    search_form_query_rel_fields = {"project": [["id", VisibleProjects, None]]}
     def visible_item(self, pk):  # pragma: no cover - overridden
         raise NotImplementedError
 
@@ -103,21 +87,18 @@ class _ExportingView(ExportableList, ServiceCheckedView, ModelView):
     def upload(self, pk):
         """Attach an evidence file; refusals come back as a message on the page."""
         user = current_user()
-        try:
+        stored = None
+
+        def attach():
+            nonlocal stored
             item = self.visible_item(pk)
             self.may_upload(item, user)
             file = request.files.get("file")
             if file is None:
                 raise DomainError(_("Choose a file."))
             stored = evidence.store(item, file.filename, file.stream, user)
-            db.session.commit()
-            flash(_("%(name)s is attached.", name=stored.name), "success")
-        except DomainError as exc:
-            db.session.rollback()
-            if exc.status == 404:
-                abort(404)
-            flash(str(exc), "danger")
-        return redirect(url_for(".show", pk=pk))
+        return refusable(attach, lambda: _("%(name)s is attached.", name=stored.name),
+                         url_for(".show", pk=pk))
 
 
 class MilestoneView(_ExportingView):
@@ -125,7 +106,6 @@ class MilestoneView(_ExportingView):
     route_base = "/milestones"
     base_permissions = ["can_list", "can_show", "can_add", "can_edit", "can_export",
                         "can_upload"]
-    base_filters = [["id", VisibleProjectChildren, None]]
     base_order = ("planned_date", "asc")
     list_columns = ["project.code", "type_label", "planned_date", "baseline_date",
                     "actual_date", "status_label"]
@@ -142,7 +122,7 @@ class MilestoneView(_ExportingView):
         "planned_date": _l("The current plan; the baseline changes only by an approved "
                            "re-baseline"),
     }
-    add_form_query_rel_fields = {"project": [["id", OwnKeptProjects, None]]}
+    add_form_query_rel_fields = {"project": [["id", OwnDepartmentProjects, "running"]]}
     add_form_extra_fields = {"type": SelectField(_l("Milestone"),
                                                  choices=_choices(MILESTONE_TYPES))}
     edit_form_extra_fields = {"status": SelectField(_l("Status"),
@@ -171,7 +151,7 @@ class MilestoneView(_ExportingView):
         services.check_form_milestone(item, user, creating)
 
     def visible_item(self, pk):
-        return services.get_visible_milestone(pk, current_user())
+        return scoping.get(Milestone, pk, current_user())
 
     def may_upload(self, item, user):
         services.ensure_may_keep_milestones(user, item.project)
@@ -199,7 +179,6 @@ class AuditFindingView(_ExportingView):
     route_base = "/findings"
     base_permissions = ["can_list", "can_show", "can_add", "can_edit", "can_export",
                         "can_upload", "can_rectify"]
-    base_filters = [["id", VisibleProjectChildren, None]]
     base_order = ("deadline", "asc")
     list_columns = ["project.code", "severity_label", "description", "rectification_owner",
                     "deadline", "status_label"]
@@ -234,7 +213,7 @@ class AuditFindingView(_ExportingView):
                       _l("Rectification"), _l("Raised by"), _l("Raised on")]
 
     def export_row(self, f):
-        overdue = f.status == "open" and f.deadline < services.today()
+        overdue = f.status == "open" and f.deadline < clock.today()
         return [f.project.code, f.project.name, f.project.department.name,
                 str(f.severity_label()), f.description, f.rectification_owner, f.deadline,
                 str(f.status_label()), _("yes") if overdue else "", f.rectification_note,
@@ -244,7 +223,7 @@ class AuditFindingView(_ExportingView):
         findings.check_form_finding(item, user, creating)
 
     def visible_item(self, pk):
-        return findings.get_visible_finding(pk, current_user())
+        return scoping.get(AuditFinding, pk, current_user())
 
     def may_upload(self, item, user):
         findings.ensure_may_attach(item, user)
@@ -259,29 +238,22 @@ class AuditFindingView(_ExportingView):
     def rectify(self, pk):
         """The department reports what it rectified; an Auditor then verifies it."""
         user = current_user()
-        try:
-            finding = self.visible_item(pk)
-            findings.update_finding(finding, {"status": "rectified", "rectification_note":
-                                              request.form.get("rectification_note", "")}, user)
-            db.session.commit()
-            flash(_("The rectification is reported; an Auditor will verify it."), "success")
-        except DomainError as exc:
-            db.session.rollback()
-            if exc.status == 404:
-                abort(404)
-            flash(str(exc), "danger")
-        return redirect(url_for(".show", pk=pk))
+
+        def rectify():
+            findings.update_finding(self.visible_item(pk), {
+                "status": "rectified",
+                "rectification_note": request.form.get("rectification_note", "")}, user)
+        return refusable(rectify, _("The rectification is reported; an Auditor will verify it."),
+                         url_for(".show", pk=pk))
 
 
-class RebaselineView(ModelView):
+class RebaselineView(Scoped, ModelView):
     """Re-baseline requests: the department asks with a reason, the Office decides."""
 
     datamodel = SQLAInterface(Rebaseline)
     template_folder = TEMPLATES
-    search_form_query_rel_fields = {"project": [["id", VisibleProjects, None]]}
     route_base = "/rebaselines"
     base_permissions = ["can_list", "can_show", "can_request", "can_decide"]
-    base_filters = [["id", VisibleProjectChildren, None]]
     base_order = ("requested_at", "desc")
     list_columns = ["project", "reason", "status_label", "requested_by", "requested_at",
                     "decided_by", "decision_comment"]
@@ -297,17 +269,10 @@ class RebaselineView(ModelView):
     @permission_name("request")
     def request_new(self, project_id):
         user = current_user()
-        try:
-            project = services.find_project(project_id, user)
-            schedule.request_rebaseline(project, request.form.get("reason", ""), user)
-            db.session.commit()
-            flash(_("The re-baseline request awaits the Office's decision."), "success")
-        except DomainError as exc:
-            db.session.rollback()
-            if exc.status == 404:
-                abort(404)
-            flash(str(exc), "danger")
-        return redirect(url_for("ProjectModelView.show", pk=project_id))
+        return refusable(lambda: schedule.request_rebaseline(
+            find_visible_project(project_id, user), request.form.get("reason", ""), user),
+            _("The re-baseline request awaits the Office's decision."),
+            url_for("ProjectModelView.show", pk=project_id))
 
     @expose("/decide/<int:pk>", methods=["POST"])
     @has_access
@@ -317,12 +282,7 @@ class RebaselineView(ModelView):
         item = db.session.get(Rebaseline, pk)
         if item is None:
             abort(404)
-        try:
-            schedule.decide_rebaseline(item, request.form.get("decision") == "approve",
-                                       request.form.get("comment", ""), user)
-            db.session.commit()
-            flash(_("The re-baseline is %(status)s.", status=item.status_label()), "success")
-        except DomainError as exc:
-            db.session.rollback()
-            flash(str(exc), "danger")
-        return redirect(url_for(".list"))
+        return refusable(lambda: schedule.decide_rebaseline(
+            item, request.form.get("decision") == "approve", request.form.get("comment", ""),
+            user), lambda: _("The re-baseline is %(status)s.",
+                                      status=item.status_label()), url_for(".list"))
