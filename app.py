@@ -1,5 +1,6 @@
 """PlanGuard application factory."""
 import os
+import sys
 
 from flask import Flask
 from sqlalchemy.orm import Session
@@ -220,7 +221,9 @@ def register_rules(app: Flask) -> None:
     from budgets.figures import cost_variance_percent
     from budgets.services import budget_change_errors, plan_mismatch
     from projects import demo, lifecycle
+    from projects.guard import learned as guard_learned
     from projects.guard import services as guard
+    from projects.guard import vectors as guard_vectors
     from projects.schedule import demo as schedule_demo
     from projects.schedule import services as schedule
     from projects.services import add_project_check
@@ -231,6 +234,10 @@ def register_rules(app: Flask) -> None:
 
     register_setup_steps(app)
     guard.install()
+    guard_vectors.install()  # stores sentence vectors with projects when GUARD_ENGINE=learned
+    if app.config["GUARD_ENGINE"] == "learned" and app.config["GUARD_WARM_ON_START"] \
+            and os.path.basename(sys.argv[0]) == "gunicorn":
+        guard_learned.warm_in_background(app)  # a served worker's first check finds it built
     lifecycle.add_after("submitted", guard.store_at_submission)
     lifecycle.add_warning("submitted", plan_mismatch)  # the funding plan should equal the budget
     lifecycle.add_gate("approved", plan_mismatch)  # ... and must at approval

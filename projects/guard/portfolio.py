@@ -155,6 +155,51 @@ class Portfolio:
 
     # --- reading -----------------------------------------------------------------------------
 
+    def meaning_vectors(self) -> np.ndarray:
+        """The name-and-description vectors (float32), live rows only (removed rows are 0)."""
+        cached = getattr(self, "_meaning", None)
+        if cached is None or cached[0] != self.generation:
+            vectors = self.vectors[:, 1].astype(np.float32)
+            vectors[[e is None for e in self.entries]] = 0
+            cached = self._meaning = (self.generation, vectors, {})
+        return cached[1]
+
+    def nearest(self, rows) -> np.ndarray:
+        """(len(rows), NEIGHBOURS) the best similarities of each row to other rows, best
+        first (-1 where the portfolio is smaller); memoised until the portfolio changes."""
+        vectors = self.meaning_vectors()
+        memo = self._meaning[2]
+        rows = np.asarray(rows, dtype=np.int64)
+        todo = np.unique([r for r in rows.tolist() if r not in memo])
+        for start in range(0, len(todo), 1024):
+            chunk = todo[start:start + 1024]
+            sims = vectors[chunk] @ vectors.T
+            sims[np.arange(len(chunk)), chunk] = -1
+            for r, row in zip(chunk.tolist(), self._best(sims)):
+                memo[r] = row
+        return np.stack([memo[r] for r in rows.tolist()]) if len(rows) else \
+            np.zeros((0, NEIGHBOURS), dtype=np.float32)
+
+    @staticmethod
+    def _best(sims: np.ndarray) -> np.ndarray:
+        k = min(NEIGHBOURS, sims.shape[1])
+        top = -np.partition(-sims, k - 1, axis=1)[:, :k] if k else sims[:, :0]
+        top = -np.sort(-top, axis=1)
+        if k < NEIGHBOURS:
+            top = np.hstack([top, -np.ones((len(sims), NEIGHBOURS - k), dtype=sims.dtype)])
+        return top.astype(np.float32)
+
+    def query_ranks(self, vectors: np.ndarray, rows: np.ndarray, own_row=None) -> np.ndarray:
+        """rank_columns of an outside proposal (its three vectors) against candidate rows."""
+        meaning = self.meaning_vectors()
+        query = np.asarray(vectors, dtype=np.float32).reshape(3, -1)[1]
+        sims = meaning @ query
+        if own_row is not None:
+            sims[own_row] = -1
+        near_q = self._best(sims[None, :])
+        own = sims[rows]
+        return rank_columns(own, np.repeat(near_q, len(rows), axis=0), self.nearest(rows))
+
     def side(self, rows) -> Side:
         rows = np.asarray(rows, dtype=np.int64)
         return Side(self.vectors[rows], self.words[rows], self.chars[rows], self.names[rows],
@@ -219,31 +264,38 @@ class Portfolio:
             return np.unique(pairs, axis=0)
 
 
-def rank_features(portfolio: "Portfolio", pairs: np.ndarray, top: int = 5) -> np.ndarray:
-    """Where each pair stands among its sides' neighbours by meaning (name and description):
-    both each other's nearest, either's nearest, log of the worse rank (capped at 10), and the
-    similarity's margin over the mean of the sides' `top` nearest. A duplicate is usually the
-    nearest project of its partner; these read the portfolio, not just the pair."""
-    vectors = portfolio.vectors[:, 1].astype(np.float32)
-    out = np.zeros((len(pairs), 4), dtype=np.float32)
-    for start in range(0, len(pairs), 4096):
-        chunk = pairs[start:start + 4096]
-        sims_a = vectors[chunk[:, 0]] @ vectors.T
-        sims_b = vectors[chunk[:, 1]] @ vectors.T
-        rows = np.arange(len(chunk))
-        sims_a[rows, chunk[:, 0]] = -2
-        sims_b[rows, chunk[:, 1]] = -2
-        own = sims_a[rows, chunk[:, 1]]
-        rank_a = (sims_a > own[:, None]).sum(axis=1)
-        rank_b = (sims_b > own[:, None]).sum(axis=1)
-        k = min(top, vectors.shape[0] - 1) or 1
-        near_a = -np.sort(-sims_a, axis=1)[:, :k].mean(axis=1)
-        near_b = -np.sort(-sims_b, axis=1)[:, :k].mean(axis=1)
-        worse = np.maximum(rank_a, rank_b)
-        out[start:start + len(chunk)] = np.column_stack([
-            worse == 0, np.minimum(rank_a, rank_b) == 0, np.log1p(np.minimum(worse, 10)),
-            own - np.maximum(near_a, near_b)])
-    return out
+NEIGHBOURS = 10  # the nearest similarities kept per row for the rank features
+
+
+def rank_columns(own: np.ndarray, near_a: np.ndarray, near_b: np.ndarray, top: int = 5):
+    """Where a pair stands among its sides' nearest (rows of `near_*`, best first): both each
+    other's nearest, either's nearest, log of the worse rank (capped), and the similarity's
+    margin over the mean of each side's `top` nearest. A duplicate is usually its partner's
+    nearest project; these read the portfolio, not only the pair."""
+    rank_a = (near_a > own[:, None] + 1e-6).sum(axis=1)
+    rank_b = (near_b > own[:, None] + 1e-6).sum(axis=1)
+    worse = np.maximum(rank_a, rank_b)
+    margin = own - np.maximum(_near_mean(near_a[:, :top], own), _near_mean(near_b[:, :top], own))
+    return np.column_stack([worse == 0, np.minimum(rank_a, rank_b) == 0,
+                            np.log1p(worse), margin]).astype(np.float32)
+
+
+def _near_mean(near: np.ndarray, own: np.ndarray) -> np.ndarray:
+    """The mean of the real neighbours (-1 pads a portfolio smaller than NEIGHBOURS); a row
+    with none compares with the pair itself (margin 0), not with the padding."""
+    real = near > -1
+    count = real.sum(axis=1)
+    total = np.where(real, near, 0).sum(axis=1)
+    return np.where(count > 0, total / np.maximum(count, 1), own)
+
+
+def rank_features(portfolio: "Portfolio", pairs: np.ndarray) -> np.ndarray:
+    """rank_columns for pairs of rows of the portfolio."""
+    if not len(pairs):
+        return np.zeros((0, 4), dtype=np.float32)
+    vectors = portfolio.meaning_vectors()
+    own = np.einsum("md,md->m", vectors[pairs[:, 0]], vectors[pairs[:, 1]])
+    return rank_columns(own, portfolio.nearest(pairs[:, 0]), portfolio.nearest(pairs[:, 1]))
 
 
 def _top(values: np.ndarray, k: int) -> np.ndarray:

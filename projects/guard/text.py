@@ -90,8 +90,11 @@ class TextFeatures:
                    masked=dict(data["masked"]))
 
 
+ANALYSIS_VERSION = "2"  # move it when analyse() changes: stored analyses are then recomputed
+
+
 def text_hash(*texts: str) -> str:
-    return hashlib.sha1("\x1f".join(texts).encode("utf-8")).hexdigest()
+    return hashlib.sha1("\x1f".join((ANALYSIS_VERSION,) + texts).encode("utf-8")).hexdigest()
 
 
 def used_spans(text: str, lex: Lexicon) -> list[tuple[int, int]]:
