@@ -51,6 +51,9 @@ def import_models() -> None:
     import projects.schedule.models  # noqa: F401
     import budgets.models  # noqa: F401
     import risk.models  # noqa: F401
+    import evaluation.models  # noqa: F401
+    import projects.leadership.models  # noqa: F401
+    import projects.sharing.models  # noqa: F401
 
 
 def register_scopes(app: Flask) -> None:
@@ -83,6 +86,8 @@ def register_scopes(app: Flask) -> None:
         scope(model, of_visible_lines(model))
     # a ProjectManager keeps and sees its own department's risks only
     scope(Risk, risk_visibility_clause, _l("No such risk."))
+    from evaluation import scopes as evaluation_scopes
+    evaluation_scopes.install(scope)  # 公众评价, 绩效评估, 后评价, 培训, 领导小组, 信息共享
 
 
 def register_views(appbuilder) -> None:
@@ -152,6 +157,7 @@ def register_views(appbuilder) -> None:
                         category="Audit", category_label=_l("Audit"))
     register_budget_views(appbuilder)
     register_report_views(appbuilder)
+    register_evaluation_views(appbuilder)
     for api in (PlanTaskApi, DepartmentApi, ProjectApi, ReviewApi, DataItemApi, MilestoneApi,
                 AuditFindingApi, RiskApi, AuditEventApi, FundingSourceApi, FundingLineApi,
                 DisbursementApi, ExpenditureApi, BudgetChangeApi):
@@ -204,6 +210,61 @@ def register_report_views(appbuilder) -> None:
     appbuilder.add_view_no_menu(DashboardView)
 
 
+def register_evaluation_views(appbuilder) -> None:
+    """The plan's evaluation cycle (issue 14): public evaluation and its moderation, the
+    performance scorecard and assessments, post-evaluations, training, the leadership group
+    and data sharing; their REST resources; the public form's rate limit."""
+    from flask import current_app
+    from flask_babel import lazy_gettext as _l
+
+    from evaluation.api import (DepartmentAssessmentApi, PostEvaluationApi, PublicEvaluationApi,
+                                TrainingRecordApi)
+    from evaluation.pages import (EvaluationScorecardView, ModerationView, PublicFeedbackView,
+                                  TrainingImportView)
+    from evaluation.pages import register_template_helpers as evaluation_helpers
+    from evaluation.views import (DepartmentAssessmentView, PostEvaluationView,
+                                  PublicEvaluationView, TrainingRecordView)
+    from projects.leadership.api import LeadershipDecisionApi
+    from projects.leadership.views import LeadershipAgendaView, LeadershipDecisionView
+    from projects.leadership.views import register_template_helpers as leadership_helpers
+    from projects.sharing.api import SharingRequestApi
+    from projects.sharing.views import SharingRequestView, SharingUsageView
+
+    category = dict(category="Evaluation")
+    appbuilder.add_view(EvaluationScorecardView, "PerformanceScorecard",
+                        label=_l("Performance scorecard"), icon="fa-trophy",
+                        category="Evaluation", category_label=_l("Evaluation and assessment"))
+    for view, name, label, icon in (
+            (DepartmentAssessmentView, "Assessments", _l("Performance assessments"),
+             "fa-check-circle"),
+            (ModerationView, "ModerationQueue", _l("Moderation queue"), "fa-comments"),
+            (PublicEvaluationView, "PublicEvaluations", _l("Public evaluations"), "fa-star-half-o"),
+            (PostEvaluationView, "PostEvaluations", _l("Post-evaluations"), "fa-flag-checkered"),
+            (TrainingRecordView, "Training", _l("Training register"), "fa-graduation-cap"),
+            (TrainingImportView, "TrainingImport", _l("Import training courses"), "fa-upload")):
+        appbuilder.add_view(view, name, label=label, icon=icon, **category)
+    appbuilder.add_view(LeadershipAgendaView, "LeadershipAgenda",
+                        label=_l("Waiting on the leadership group"), icon="fa-users",
+                        category="Projects")
+    appbuilder.add_view(LeadershipDecisionView, "LeadershipDecisions",
+                        label=_l("Leadership group decisions"), icon="fa-legal",
+                        category="Projects")
+    appbuilder.add_view(SharingRequestView, "SharingRequests", label=_l("Data sharing requests"),
+                        icon="fa-share-alt", category="Plan")
+    appbuilder.add_view(SharingUsageView, "SharingUsage", label=_l("Who uses shared data"),
+                        icon="fa-exchange", category="Plan")
+    public = appbuilder.add_view_no_menu(PublicFeedbackView)
+    for api in (PublicEvaluationApi, DepartmentAssessmentApi, PostEvaluationApi,
+                TrainingRecordApi, LeadershipDecisionApi, SharingRequestApi):
+        appbuilder.add_api(api)
+    evaluation_helpers(current_app)
+    leadership_helpers(current_app)
+    # 公众评价: the form's POST is limited per address (Flask-Limiter, FAB's limiter).
+    from flask_limiter.util import get_remote_address
+    appbuilder.sm.limiter.limit(current_app.config["PUBLIC_EVALUATION_RATE_LIMIT"],
+                                key_func=get_remote_address, methods=["POST"])(public.blueprint)
+
+
 def limit_api_login(appbuilder) -> None:
     """FAB rate-limits the web login only; give the JWT login the same limit."""
     sm = appbuilder.sm
@@ -220,6 +281,8 @@ def register_rules(app: Flask) -> None:
     from budgets import demo as budgets_demo
     from budgets.figures import cost_variance_percent
     from budgets.services import budget_change_errors, plan_mismatch
+    from evaluation import services as evaluation
+    from projects.leadership import services as leadership
     from projects import demo, lifecycle
     from projects.guard import learned as guard_learned
     from projects.guard import services as guard
@@ -248,6 +311,8 @@ def register_rules(app: Flask) -> None:
     lifecycle.add_gate("in_construction", schedule.gate_construction)
     lifecycle.add_gate("accepted", schedule.gate_acceptance)
     lifecycle.add_gate("evaluated", schedule.gate_evaluation)
+    lifecycle.add_gate("evaluated", evaluation.gate_post_evaluation)  # the structured 后评价
+    lifecycle.add_gate("approved", leadership.leadership_gate)  # 领导小组审议 of major projects
     lifecycle.add_after("approved", schedule.plan_on_approval)
     demo.add_demo_hook(budgets_demo.seed_funding)
     demo.add_demo_hook(schedule_demo.seed_schedule)

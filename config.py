@@ -114,6 +114,29 @@ class BaseConfig:
                          "compliance_pass_rate": 0.3, "disclosure_share": 0.15}
     DISCLOSURE_PAGE_SIZE = 50
 
+    # The plan's evaluation cycle (evaluation/, projects/leadership, projects/sharing).
+    # 公众评价: Flask-Limiter's limit per address on the public form (POST), a daily quota per
+    # address kept in the database (holds across workers), comment length, and how long the
+    # same text on the same project counts as a duplicate.
+    PUBLIC_EVALUATION_RATE_LIMIT = os.environ.get("PUBLIC_EVALUATION_RATE_LIMIT",
+                                                  "5 per minute;30 per day")
+    PUBLIC_EVALUATION_DAILY_QUOTA = int(os.environ.get("PUBLIC_EVALUATION_DAILY_QUOTA", "10"))
+    PUBLIC_COMMENT_MAX_CHARS = 500
+    PUBLIC_DUPLICATE_DAYS = 30
+    # 领导小组审议: a project whose budget is at or above this (CNY) needs the group's decision
+    # before its final approval (or when the Office refers it).
+    LEADERSHIP_BUDGET_THRESHOLD = os.environ.get("LEADERSHIP_BUDGET_THRESHOLD", "10000000")
+    # 绩效评估 scorecard per department and year: indicator -> weight (normalised over the
+    # indicators a department has figures for). Assessed areas, computed indicators, public
+    # satisfaction and training.
+    EVALUATION_WEIGHTS = {
+        "information_disclosure": 0.15, "online_services": 0.15, "public_participation": 0.10,
+        "website_construction": 0.10, "on_time_milestones": 0.10, "budget_execution": 0.10,
+        "compliance_pass_rate": 0.10, "disclosure_share": 0.05, "public_satisfaction": 0.10,
+        "people_trained": 0.025, "training_pass_rate": 0.025}
+    # People trained in a year that count as full marks for a department.
+    TRAINING_TARGET_PEOPLE = int(os.environ.get("TRAINING_TARGET_PEOPLE", "20"))
+
 
 class DevelopmentConfig(BaseConfig):
     pass

@@ -118,7 +118,20 @@ _DASHBOARD = (r"DashboardView", r"can_chart")
 # 政务公开: the disclosure page is public (the Public role, i.e. anonymous visitors) and listed
 # in every role's menu.
 _DISCLOSURE = (r"DisclosureView|Reports|Disclosure", r"can_(list|csv)|menu_access")
-PUBLIC_POLICY = [(r"DisclosureView", r"can_(list|csv)")]
+PUBLIC_POLICY = [(r"DisclosureView", r"can_(list|csv)"), (r"PublicFeedbackView", r"can_(list|rate)")]
+# The evaluation cycle (issue 14): the public rates and comments (PublicFeedbackView, every role
+# too); the Office moderates, assesses and records; the Auditor reads all; ProjectManagers read
+# their department's records, reply to comments and request or decide on shared data.
+_PUBLIC_FEEDBACK = (r"PublicFeedbackView", r"can_(list|rate)")
+_EVALUATION = r"EvaluationScorecardView|DepartmentAssessmentView|DepartmentAssessmentApi" \
+              r"|PublicEvaluationView|PublicEvaluationApi|ModerationView|PostEvaluationView" \
+              r"|PostEvaluationApi|TrainingRecordView|TrainingRecordApi|LeadershipAgendaView" \
+              r"|LeadershipDecisionView|LeadershipDecisionApi|SharingRequestView" \
+              r"|SharingRequestApi|SharingUsageView|Evaluation|PerformanceScorecard|Assessments" \
+              r"|ModerationQueue|PublicEvaluations|PostEvaluations|Training|LeadershipAgenda" \
+              r"|LeadershipDecisions|SharingRequests|SharingUsage"
+_EVALUATION_READ = r"can_(list|show|get|info|chart|download|queue|agenda|evidence|attachment)" \
+                   r"|menu_access"
 _OWN_ACCOUNT = (r"ResetMyPasswordView|(PlanGuard)?UserDBModelView|UserInfoEditView",
                 r"can_this_form_(get|post)|can_userinfo|can_resetmypassword")
 ROLE_POLICY = {
@@ -138,6 +151,12 @@ ROLE_POLICY = {
         (_RISK, _READ),
         (_ESCALATION, r"can_escalation|can_rate|menu_access"),
         (_REPORTS, _REPORT_READ), _DASHBOARD, _DISCLOSURE,
+        (_EVALUATION + r"|TrainingImportView|TrainingImport", _EVALUATION_READ + r"|can_import"),
+        (r"DepartmentAssessmentView|PostEvaluationView|TrainingRecordView|LeadershipDecisionView"
+         r"|SharingRequestView|DepartmentAssessmentApi|PostEvaluationApi|TrainingRecordApi"
+         r"|LeadershipDecisionApi|SharingRequestApi", r"can_(add|edit|post|put|decide)"),
+        (r"ModerationView|PublicEvaluationApi", r"can_(moderate|reply)"),
+        (r"LeadershipAgendaView", r"can_refer"), _PUBLIC_FEEDBACK,
     ],
     PROJECT_MANAGER: [
         _OWN_ACCOUNT,
@@ -155,6 +174,9 @@ ROLE_POLICY = {
         (_RISK, _READ),
         (r"RiskView|RiskApi", r"can_(add|edit|post|put)"),
         _DASHBOARD, _DISCLOSURE,
+        (_EVALUATION, _EVALUATION_READ),
+        (r"ModerationView|PublicEvaluationApi", r"can_reply"),
+        (r"SharingRequestView|SharingRequestApi", r"can_(add|post|decide)"), _PUBLIC_FEEDBACK,
     ],
     AUDITOR: [
         _OWN_ACCOUNT,
@@ -165,6 +187,7 @@ ROLE_POLICY = {
         (_RISK, _READ),
         (_ESCALATION, r"can_escalation|menu_access"),
         (_REPORTS, _REPORT_READ), _DASHBOARD, _DISCLOSURE,
+        (_EVALUATION, _EVALUATION_READ), _PUBLIC_FEEDBACK,
     ],
 }
 

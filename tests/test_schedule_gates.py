@@ -81,6 +81,13 @@ def test_evaluation_needs_the_post_evaluation(api, app, make_project):
     assert step(api, pid, "evaluated").status_code == 422
     assert status_of(app, pid) == "in_operation"
     mark_done(app, pid, "post_evaluation")
+    # The milestone alone is not enough (issue 14): the structured post-evaluation record is.
+    refused = step(api, pid, "evaluated")
+    assert refused.status_code == 422
+    assert "post-evaluation" in refused.get_json()["message"].lower() or \
+        "后评价" in refused.get_json()["message"]
+    from evaluation_support import record_post_evaluation
+    record_post_evaluation(app, pid)
     assert step(api, pid, "evaluated").status_code == 200
 
 
