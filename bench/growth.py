@@ -20,8 +20,9 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 CHILD = r"""
 import json, os, resource, statistics, sys, time
-sys.path.insert(0, {root!r})
+sys.path.insert(0, {root!r}); sys.path.insert(0, {root!r} + "/bench")
 from app import create_app
+from common import login
 app = create_app({{"PLANGUARD_ENV": "testing"}})
 step, requests = {step!r}, {requests}
 out = {{}}
@@ -30,7 +31,7 @@ with app.app_context():
     from core.audit import acting_as
     if step == "pages":
         client = app.test_client()
-        client.post("/login/", data={{"username": "office", "password": "office"}})
+        login(client, "office")
         token = client.post("/api/v1/security/login", json={{"username": "office",
             "password": "office", "provider": "db"}}).json["access_token"]
         api = {{"Authorization": "Bearer " + token}}
