@@ -112,11 +112,13 @@ def main():
     for size in sizes:
         url = _fresh_database(size, folder)
         env = dict(os.environ, DATABASE_URL=url, PLANGUARD_INSTANCE=folder, FLASK_APP="app.py",
-                   PLANGUARD_ENV="testing")
+                   PLANGUARD_ENV="testing", ADMIN_PASSWORD="Bench-admin-pw-1")
         started = time.perf_counter()
         for command in (["setup"], ["demo", "seed", "--projects", str(size)]):
-            subprocess.run([sys.executable, "-m", "flask", *command], cwd=ROOT, env=env,
-                           check=True, capture_output=True)
+            done = subprocess.run([sys.executable, "-m", "flask", *command], cwd=ROOT, env=env,
+                                  capture_output=True, text=True)
+            if done.returncode:
+                raise SystemExit(f"flask {' '.join(command)} failed:\n{done.stderr[-2000:]}")
         seed = time.perf_counter() - started
         sys.path.insert(0, os.path.join(ROOT, "bench"))
         counts = subprocess.run([sys.executable, "-c", (
