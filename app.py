@@ -364,6 +364,7 @@ def register_setup_steps(app: Flask) -> None:
 
 def register_cli(app: Flask) -> None:
     from core.cli import audit_cli, setup_command
+    from core.jobcli import jobs_cli
     from plan.cli import plan_cli, users_cli
     from budgets.cli import budgets_cli
     from projects.cli import demo_cli, projects_cli
@@ -373,7 +374,7 @@ def register_cli(app: Flask) -> None:
 
     app.cli.add_command(setup_command)
     for group in (users_cli, audit_cli, plan_cli, projects_cli, demo_cli, budgets_cli, risk_cli,
-                  reports_cli, evaluation_cli):
+                  reports_cli, evaluation_cli, jobs_cli):
         app.cli.add_command(group)
 
 

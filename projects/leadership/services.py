@@ -172,6 +172,7 @@ def waiting_on_group(user=None, limit: int = 200) -> list[Project]:
              .where(or_(Project.budget_total >= amount,
                         Project.id.in_(select(LeadershipReferral.project_id))))
              .order_by(Project.submitted_at.asc().nulls_last(), Project.id)
+             # the agenda's decisions and referrals with it: statements per page stay constant
              .options(selectinload(Project.leadership_decisions),
                       selectinload(Project.leadership_referral)))
     clause = visibility_clause(user)
