@@ -9,7 +9,7 @@ import argparse
 import os
 import time
 
-from common import portfolio, scratch_app
+from common import login, portfolio, scratch_app
 from pages import measure
 
 STAFF = ["/evaluation/scorecard/", "/evaluation/scorecard/trend.png",
@@ -42,7 +42,7 @@ def main():
         rows.append(("public", url, *measure(app, public, url, args.requests)))
     for user in ("office", "pm"):
         client = app.test_client()
-        client.post("/login/", data={"username": user, "password": user})
+        login(client, user)
         for url in STAFF:
             if url.startswith("/api/"):
                 token = client.post("/api/v1/security/login", json={
