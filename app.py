@@ -1,5 +1,6 @@
 """PlanGuard application factory."""
 import os
+import sys
 
 from flask import Flask
 from sqlalchemy.orm import Session
@@ -296,7 +297,9 @@ def register_rules(app: Flask) -> None:
     from evaluation import services as evaluation
     from projects.leadership import services as leadership
     from projects import demo, desk, lifecycle
+    from projects.guard import learned as guard_learned
     from projects.guard import services as guard
+    from projects.guard import vectors as guard_vectors
     from projects.schedule import demo as schedule_demo
     from projects.schedule import services as schedule
     from projects.services import add_project_check
@@ -307,6 +310,10 @@ def register_rules(app: Flask) -> None:
 
     register_setup_steps(app)
     guard.install()
+    guard_vectors.install()  # stores sentence vectors with projects when GUARD_ENGINE=learned
+    if app.config["GUARD_ENGINE"] == "learned" and app.config["GUARD_WARM_ON_START"] \
+            and os.path.basename(sys.argv[0]) == "gunicorn":
+        guard_learned.warm_in_background(app)  # a served worker's first check finds it built
     lifecycle.add_after("submitted", guard.store_at_submission, app)
     lifecycle.add_warning("submitted", plan_mismatch, app)  # the plan should equal the budget
     lifecycle.add_gate("submitted", funding_at_submission, app)  # block or ask, per config

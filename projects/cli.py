@@ -81,3 +81,25 @@ def demo_seed(count, seed, users, if_empty, as_of):
             for line in lines:
                 click.echo(line)
     click.echo(f"{added} demo projects added in {time.perf_counter() - started:.1f} s")
+
+
+@projects_cli.command("train-guard")
+@click.option("--out", type=click.Path(dir_okay=False), default=None,
+              help="where to write the fitted model (default: data/guard_model.json)")
+@click.option("--vector-cache", type=click.Path(dir_okay=False), default=None,
+              help="an .npz file to reuse sentence vectors between runs")
+def projects_train_guard(out, vector_cache):
+    """Refit the duplicate guard's decision model from data/guard_corpus/ and print its
+    precision, recall and average precision, cross-validated over system families."""
+    import json
+    from pathlib import Path
+
+    from projects.guard import embedding, model, training
+
+    if vector_cache:
+        embedding.load_cache(vector_cache)
+    fitted, report = training.train()
+    if vector_cache:
+        embedding.save_cache(vector_cache)
+    model.save(fitted, Path(out) if out else model.MODEL_FILE)
+    click.echo(json.dumps(report, ensure_ascii=False, indent=1))

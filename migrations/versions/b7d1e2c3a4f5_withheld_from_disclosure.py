@@ -1,7 +1,7 @@
 """project: withheld from public disclosure (不予公开) with a reason
 
 Revision ID: b7d1e2c3a4f5
-Revises: c15a0f1e2d3b
+Revises: b7e1c2d3a4f5
 Create Date: 2026-12-02 04:20:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = 'b7d1e2c3a4f5'
-down_revision = 'c15a0f1e2d3b'
+down_revision = 'b7e1c2d3a4f5'
 branch_labels = None
 depends_on = None
 
