@@ -82,6 +82,18 @@ class BaseConfig:
     GUARD_WEIGHTS = {"concepts": 0.45, "terms": 0.25, "identity": 0.2, "task": 0.05,
                      "category": 0.05, "data": 0.1}
     GUARD_MAX_MATCHES = 10
+    # GUARD_ENGINE: "dictionary" (the score above) or "learned" (projects/guard/learned.py:
+    # sentence vectors stored per project and the decision model fitted by `flask projects
+    # train-guard` on data/guard_corpus/, its threshold chosen by cross-validation over system
+    # families; GUARD_LEARNED_THRESHOLD overrides it).
+    GUARD_ENGINE = os.environ.get("GUARD_ENGINE", "dictionary")
+    GUARD_MODEL_FILE = str(BASE_DIR / "data" / "guard_model.json")
+    GUARD_LEARNED_THRESHOLD = float(os.environ["GUARD_LEARNED_THRESHOLD"]) if os.environ.get(
+        "GUARD_LEARNED_THRESHOLD") else None
+    GUARD_NEAR_MISSES = 3  # best non-flagged candidates shown with why not
+    GUARD_CANDIDATES = 30  # candidates per check, by meaning and by words each
+    GUARD_SCAN_NEIGHBOURS = (8, 4)  # the scan's candidates per project: by meaning, by words
+    GUARD_WARM_ON_START = True  # build the learned index in the background when a worker starts
     IMPORT_MAX_ROWS = 20000
 
     # Milestones and audit findings (projects/schedule)
@@ -101,6 +113,10 @@ class BaseConfig:
     SCORECARD_WEIGHTS = {"on_time_milestones": 0.3, "budget_execution": 0.25,
                          "compliance_pass_rate": 0.3, "disclosure_share": 0.15}
     DISCLOSURE_PAGE_SIZE = 50
+    # A funding plan unequal to the budget at submission: "block", "confirm" (the web form
+    # asks) or "warn".
+    FUNDING_PLAN_AT_SUBMISSION = os.environ.get("FUNDING_PLAN_AT_SUBMISSION", "confirm")
+    DISPLAY_TIMEZONE = "Asia/Shanghai"  # times on pages and in dossiers
 
     # The plan's evaluation cycle (evaluation/, projects/leadership, projects/sharing).
     # 公众评价: Flask-Limiter's limit per address on the public form (POST), a daily quota per
@@ -138,6 +154,7 @@ class TestingConfig(BaseConfig):
     JOBS_IMMEDIATE = True  # jobs run as they are enqueued (tests/test_jobs.py: real consumers)
     AUTH_RATE_LIMITED = False
     RATELIMIT_ENABLED = False
+    GUARD_WARM_ON_START = False
 
 
 class ProductionConfig(BaseConfig):

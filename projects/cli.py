@@ -60,8 +60,10 @@ def demo_cli():
 @click.option("--seed", default=2012, show_default=True, type=int)
 @click.option("--users/--no-users", default=True, help="create one demo user per role")
 @click.option("--if-empty", is_flag=True, help="do nothing when projects exist already")
+@click.option("--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="the day the demo's dates are relative to (default: today)")
 @with_appcontext
-def demo_seed(count, seed, users, if_empty):
+def demo_seed(count, seed, users, if_empty, as_of):
     """Add a reproducible demo portfolio (and demo users office, pm, auditor)."""
     from projects.demo import seed_demo_users, seed_projects
     from projects.models import Project
@@ -72,10 +74,32 @@ def demo_seed(count, seed, users, if_empty):
     started = time.perf_counter()
     with acting_as("system"):
         with transaction():
-            added = seed_projects(count, seed)
+            added = seed_projects(count, seed, as_of=as_of.date() if as_of else None)
         if users:
             with transaction():
                 lines = seed_demo_users()
             for line in lines:
                 click.echo(line)
     click.echo(f"{added} demo projects added in {time.perf_counter() - started:.1f} s")
+
+
+@projects_cli.command("train-guard")
+@click.option("--out", type=click.Path(dir_okay=False), default=None,
+              help="where to write the fitted model (default: data/guard_model.json)")
+@click.option("--vector-cache", type=click.Path(dir_okay=False), default=None,
+              help="an .npz file to reuse sentence vectors between runs")
+def projects_train_guard(out, vector_cache):
+    """Refit the duplicate guard's decision model from data/guard_corpus/ and print its
+    precision, recall and average precision, cross-validated over system families."""
+    import json
+    from pathlib import Path
+
+    from projects.guard import embedding, model, training
+
+    if vector_cache:
+        embedding.load_cache(vector_cache)
+    fitted, report = training.train()
+    if vector_cache:
+        embedding.save_cache(vector_cache)
+    model.save(fitted, Path(out) if out else model.MODEL_FILE)
+    click.echo(json.dumps(report, ensure_ascii=False, indent=1))

@@ -1,7 +1,7 @@
 """editable records carry a version (SQLAlchemy version_id_col; a stale write is a 409)
 
 Revision ID: d4b2e6f1a3c8
-Revises: c15a0f1e2d3b
+Revises: b7d1e2c3a4f5
 Create Date: 2026-12-02 05:00:00
 """
 from alembic import op
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 
 revision = 'd4b2e6f1a3c8'
-down_revision = 'c15a0f1e2d3b'
+down_revision = 'b7d1e2c3a4f5'
 branch_labels = None
 depends_on = None
 

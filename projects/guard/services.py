@@ -26,10 +26,11 @@ from projects.guard.scoring import reason_texts, reasons
 from projects.lifecycle import current_decision
 from projects.models import Project
 from projects.schemas import ProjectUpdateSchema, localized
-from projects.services import find_department, find_plan_tasks
+from plan.services import find_department
+from projects.services import find_plan_tasks
 
 EXCLUDED_STATUSES = (s.REJECTED,)  # a rejected proposal builds nothing
-_indexes: dict = {}
+INDEX_EXTENSION = "planguard_dictionary_index"  # the index lives on the app, per worker
 _indexes_lock = threading.Lock()
 
 
@@ -37,9 +38,9 @@ _indexes_lock = threading.Lock()
 
 def index() -> GuardIndex:
     """This worker's index for this database, brought up to date with the portfolio."""
-    key = current_app.config["SQLALCHEMY_DATABASE_URI"]
+    app = current_app._get_current_object()
     with _indexes_lock:
-        guard = _indexes.setdefault(key, GuardIndex())
+        guard = app.extensions.setdefault(INDEX_EXTENSION, GuardIndex())
     version = db.session.scalar(select(GuardVersion.version).where(GuardVersion.id == 1))
     if version != guard.version:
         with guard.lock:
@@ -125,6 +126,19 @@ def settings():
     return config["GUARD_WEIGHTS"], config["GUARD_THRESHOLD"], config["GUARD_MAX_MATCHES"]
 
 
+def learned_engine() -> bool:
+    """GUARD_ENGINE = "learned": the decision model fitted on the corpus (learned.py) decides,
+    instead of the dictionary score of this module."""
+    return current_app.config.get("GUARD_ENGINE") == "learned"
+
+
+def threshold() -> float:
+    if learned_engine():
+        from projects.guard import learned
+        return learned.threshold()
+    return settings()[1]
+
+
 def _as_match(doc, score, evidence) -> dict:
     return {"project_id": doc.id, "code": doc.code, "name": doc.name, "score": score,
             "reasons": reasons(evidence), "evidence": evidence}
@@ -132,6 +146,9 @@ def _as_match(doc, score, evidence) -> dict:
 
 def check_project(project: Project) -> list[dict]:
     """Matches for a saved (or being-edited) project, best first."""
+    if learned_engine():
+        from projects.guard import learned
+        return learned.check_project(project)
     weights, threshold, limit = settings()
     doc = doc_of(project)
     return [_as_match(*m) for m in index().matches(doc, weights, threshold, limit)]
@@ -157,6 +174,10 @@ def check_proposal(raw: dict) -> list[dict]:
         project.primary_task = tasks[0] if tasks else None
         existing = db.session.scalar(select(Project).where(Project.code == project.code)) \
             if project.code else None
+        if learned_engine():
+            from projects.guard import learned
+            db.session.expunge(project) if project in db.session else None
+            return learned.check_unsaved(project, existing)[0]
         # Re-checking a saved proposal keeps its reuse links and data items.
         doc = doc_of(project, project_id=existing.id if existing else -1, saved=existing)
     weights, threshold, limit = settings()
@@ -182,12 +203,18 @@ def public_match(match: dict) -> dict:
 
 
 def store_check(project: Project, trigger: str, matches=None) -> DuplicateCheck:
+    """Freeze a check; the learned engine adds its near misses and why they are not."""
+    near_misses = []
+    if matches is None and learned_engine():
+        from projects.guard import learned
+        matches, near_misses = learned.check_project_in_full(project)
     matches = check_project(project) if matches is None else matches
-    _w, threshold, _l = settings()
+    cut = threshold()
     check = DuplicateCheck(project_id=project.id, trigger=trigger, checked_by=current_actor(),
-                           threshold=threshold, flagged=len(matches),
+                           threshold=cut, flagged=len(matches),
                            top_score=max((m["score"] for m in matches), default=0.0),
-                           result={"threshold": threshold, "matches": matches})
+                           result={"threshold": cut, "matches": matches,
+                                   "near_misses": near_misses})
     db.session.add(check)
     db.session.flush()
     return check
@@ -221,9 +248,8 @@ def approval_gate(project: Project):
     if missing:
         return _("Approval needs, for each possible duplicate, a written justification or a "
                  "reuse link: %(codes)s.", codes=", ".join(missing))
-    _w, threshold, _l = settings()
     decision["duplicate_check"] = {
-        "checked_at": utcnow().isoformat(timespec="seconds"), "threshold": threshold,
+        "checked_at": utcnow().isoformat(timespec="seconds"), "threshold": threshold(),
         "matches": matches,
         "justifications": {m["code"]: justifications[m["code"]] for m in matches}}
     return None
@@ -267,6 +293,9 @@ def check_data_item(item: DataItem, user) -> None:
 def scan(explain_first: int | None = None) -> dict:
     """Every suspected pair of the portfolio once, highest score first (DESIGN §7 format).
     Evidence is worked out for the first `explain_first` pairs (all when None)."""
+    if learned_engine():
+        from projects.guard import learned
+        return learned.scan(explain_first)
     weights, threshold, _limit = settings()
     guard = index()
     pairs = guard.scan(weights, threshold)

@@ -114,6 +114,8 @@ class DuplicatesView(BaseView):
         user = current_user()
         if a is None or b is None or not can_see(user, a) or not can_see(user, b):
             abort(404)
+        if guard.learned_engine():
+            return self._compare_learned(a, b)
         idx = guard.index()
         weights, threshold, _limit = guard.settings()
         from projects.guard.scoring import reasons, score_pair
@@ -127,6 +129,16 @@ class DuplicatesView(BaseView):
         return self.render_template("duplicate_compare.html", sides=sides, score=score,
                                     threshold=threshold, reasons=reasons(evidence),
                                     evidence=evidence)
+
+
+    def _compare_learned(self, a, b):
+        from projects.guard import learned
+        result = learned.compare(a, b)
+        ev = result["evidence"]
+        mark = _highlighter(set(ev["terms"]) | set(ev["places"]) | set(ev["counts"]))
+        return self.render_template("duplicate_compare.html", sides=[(a, mark), (b, mark)],
+                                    score=result["score"], threshold=result["threshold"],
+                                    reasons=result["reasons"], evidence=ev)
 
 
 def _highlighter(words):

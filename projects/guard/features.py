@@ -1,0 +1,97 @@
+"""Pair features: how two projects compare in meaning, words, place, counts and intent.
+
+Deliberately absent: same plan task, same category, and shared places. In the corpus the
+authors filed a system's copies under one task and named the city in both, while real
+duplicates across departments are often filed under different tasks and name no place (the
+samples): those features fitted the corpus' habits, not the rule, and are shown as evidence
+only. Places speak only when they differ.
+
+Computed in bulk for many pairs at once (a check scores its candidates, the scan every
+candidate pair) from two aligned `Side`s. The decision model (model.py) turns them into a
+probability, and explain.py turns the ones that drove it into reasons.
+"""
+from dataclasses import dataclass
+
+import numpy as np
+
+from projects.guard.text import COUNTY_SUFFIXES
+
+FEATURES = (
+    "name_cos", "description_cos", "capabilities_cos", "cross_cos", "words_cos", "chars_cos",
+    "name_words_cos",
+    "same_department", "territory_conflict", "site_conflict", "shared_counts",
+    "uses_other", "reuse_cue", "no_build_cue", "phase_marker", "same_stem",
+    "mutual_nearest", "nearest_either", "log_rank", "margin",
+)
+PAIR_ONLY = len(FEATURES) - 4  # the last four read the portfolio: Portfolio.rank_features
+
+
+@dataclass
+class Side:
+    """One side of many pairs, row-aligned: vectors (m, 3, dim), sparse word and char rows,
+    and the per-project metadata of text.TextFeatures plus department, task and category."""
+
+    vectors: np.ndarray
+    words: object
+    chars: object
+    names: object  # TF-IDF rows of the name and tag words
+    meta: list  # [(TextFeatures, department_id, task, category, name)]
+
+
+def _row_dot(a, b) -> np.ndarray:
+    return np.asarray(a.multiply(b).sum(axis=1)).ravel()
+
+
+def _bigrams(text: str) -> set:
+    return {text[i:i + 2] for i in range(len(text) - 1)}
+
+
+def _coverage(used: str, name: str) -> float:
+    """The share of the other's name (as character pairs) that this side's used clauses name."""
+    grams = _bigrams(name)
+    if not grams or not used:
+        return 0.0
+    return len(grams & _bigrams(used)) / len(grams)
+
+
+def pair_features(left: Side, right: Side) -> np.ndarray:
+    """(m, PAIR_ONLY) float32 for the m row-aligned pairs (all but the rank features)."""
+    m = len(left.meta)
+    out = np.zeros((m, PAIR_ONLY), dtype=np.float32)
+    if not m:
+        return out
+    a = left.vectors.astype(np.float32)
+    b = right.vectors.astype(np.float32)
+    out[:, 0:3] = np.einsum("mfd,mfd->mf", a, b)
+    out[:, 3] = np.maximum(np.einsum("md,md->m", a[:, 0], b[:, 1]),
+                           np.einsum("md,md->m", a[:, 1], b[:, 0]))
+    out[:, 4] = _row_dot(left.words, right.words)
+    out[:, 5] = _row_dot(left.chars, right.chars)
+    out[:, 6] = _row_dot(left.names, right.names)
+    for k, ((fa, dept_a, task_a, cat_a, _na), (fb, dept_b, task_b, cat_b, _nb)) in enumerate(
+            zip(left.meta, right.meta)):
+        out[k, 7:] = _meta_features(fa, dept_a, task_a, cat_a, fb, dept_b, task_b, cat_b)
+    return out
+
+
+def _meta_features(fa, dept_a, task_a, cat_a, fb, dept_b, task_b, cat_b) -> tuple:
+    same_department = dept_a is not None and dept_a == dept_b
+    counties_a = {t for t in fa.territories if t.endswith(COUNTY_SUFFIXES)}
+    counties_b = {t for t in fb.territories if t.endswith(COUNTY_SUFFIXES)}
+    if counties_a and counties_b:  # counties compare with counties, cities with cities
+        territory_conflict = not counties_a & counties_b
+    else:
+        territory_conflict = bool(fa.territories and fb.territories
+                                  and not fa.territories & fb.territories
+                                  and not (counties_a or counties_b))
+    return (
+        same_department,
+        territory_conflict,
+        bool(fa.sites and fb.sites and not fa.sites & fb.sites),
+        min(len(fa.counts & fb.counts), 3),
+        max(_coverage(fa.used, fb.masked["name"]), _coverage(fb.used, fa.masked["name"])),
+        fa.reuses or fb.reuses,
+        fa.no_build or fb.no_build,
+        fa.phase or fb.phase,
+        bool(fa.name_stem) and fa.name_stem == fb.name_stem,
+    )

@@ -1,0 +1,214 @@
+"""The learned duplicate guard (GUARD_ENGINE = "learned"): candidates by meaning (sentence
+vectors stored per project) and by words (TF-IDF), decided by the model fitted on the
+development corpus (model.py, training.py), with reasons from the features that drove it.
+
+A recorded reuse link (one builds on the other) and a later phase of the same department's
+project (same name but for the phase marker) are never duplicates; a shared produced data item
+is always a match to look at. services.py keeps the rules (approval, storage at submission) and
+calls these when the engine is on.
+"""
+import threading
+
+import numpy as np
+from flask import current_app
+
+from core.extensions import db
+from projects.guard import embedding, explain
+from projects.guard import model as decision_model
+from projects.guard.features import pair_features
+from projects.guard.portfolio import rank_features
+from projects.guard.text import analyse
+from projects.guard.vectors import entry_of, guard_index, project_texts
+from projects.models import Project
+
+SCORE_CHUNK = 50_000  # pairs scored at once by the scan
+
+
+def model():
+    return decision_model.load(decision_model.Path(current_app.config["GUARD_MODEL_FILE"]))
+
+
+def threshold() -> float:
+    configured = current_app.config.get("GUARD_LEARNED_THRESHOLD")
+    return float(configured) if configured is not None else model().threshold
+
+
+def warm_in_background(app) -> None:
+    """Build the index in a thread when a worker starts, so its first check is warm."""
+    def build():
+        with app.app_context():
+            try:
+                guard_index()
+            except Exception:  # noqa: BLE001 - a cold index is rebuilt at the first check
+                app.logger.exception("guard: warming the index failed")
+            finally:
+                db.session.remove()
+    threading.Thread(target=build, name="guard-warm", daemon=True).start()
+
+
+def relation(a, b) -> str | None:
+    """'consumer' when a reuse link joins them, 'phase' when one continues the other (same
+    department, same name but for the phase marker)."""
+    if b.id in a.reuses or a.id in b.reuses:
+        return "consumer"
+    fa, fb = a.features, b.features
+    if a.department_id is not None and a.department_id == b.department_id and fa.name_stem \
+            and fa.name_stem == fb.name_stem and a.name != b.name and (fa.phase or fb.phase):
+        return "phase"
+    return None
+
+
+# --- checks ---------------------------------------------------------------------------------
+
+def _decide(guard, entry, vectors) -> tuple[list[dict], list[dict]]:
+    """(flagged matches, near misses) for one entry against the portfolio, best first."""
+    portfolio = guard.portfolio
+    config = current_app.config
+    with portfolio.lock:
+        rows = portfolio.candidates(entry, vectors, config["GUARD_CANDIDATES"])
+        rows = np.union1d(rows, _sharing_data(portfolio, entry)).astype(np.int64)
+        if not len(rows):
+            return [], []
+        query = portfolio.query_side(entry, vectors, len(rows))
+        X = np.hstack([pair_features(query, portfolio.side(rows)),
+                       portfolio.query_ranks(vectors, rows, portfolio.row_of.get(entry.id))])
+        decider = model()
+        probability = decider.probability(X)
+        contributions = decider.contributions(X)
+        limit, cut = config["GUARD_MAX_MATCHES"], threshold()
+        flagged, missed = [], []
+        for k in np.argsort(-probability):
+            other = portfolio.entries[int(rows[k])]
+            rel = relation(entry, other)
+            shares_data = bool(entry.data_produced & other.data_produced)
+            is_flag = rel is None and (probability[k] >= cut or shares_data)
+            target = flagged if is_flag else missed
+            if (is_flag and len(flagged) >= limit) or (
+                    not is_flag and len(missed) >= config["GUARD_NEAR_MISSES"]):
+                continue
+            terms = explain.shared_terms(portfolio, None, int(rows[k]), a_words=query.words[k])
+            ev = explain.evidence(entry, other, X[k], terms)
+            target.append({
+                "project_id": other.id, "code": other.code, "name": other.name,
+                "score": round(float(probability[k]), 3),
+                "reasons": explain.reasons(ev, contributions[k], is_flag, rel,
+                                           (entry.name, other.name)),
+                "evidence": ev, "group": _group_key(other)})
+        return _grouped(flagged), missed
+
+
+def _sharing_data(portfolio, entry) -> list[int]:
+    if not entry.data_produced:
+        return []
+    return [row for pid, row in portfolio.row_of.items()
+            if pid != entry.id and portfolio.entries[row].data_produced & entry.data_produced]
+
+
+def _group_key(entry) -> str:
+    """Phases and copies of one system of one department share a key (shown together)."""
+    return f"{entry.department_id}:{entry.features.name_stem or entry.name}"
+
+
+def _grouped(matches: list[dict]) -> list[dict]:
+    """Best first, members of a group right after its best member."""
+    order, seen = [], {}
+    for match in matches:
+        seen.setdefault(match["group"], []).append(match)
+    for match in matches:
+        members = seen.pop(match["group"], None)
+        if members:
+            order.extend(members)
+    return order
+
+
+def _entry_and_vectors(project: Project, project_id=None, saved: Project | None = None):
+    linked = saved if saved is not None else project
+    features = analyse(*project_texts(project))
+    produced = {d.name for d in getattr(linked, "data_items", []) if d.direction == "produces"}
+    entry = entry_of(project, features, [p.id for p in linked.reuses], produced, project_id)
+    return entry, embedding.project_vectors([features])[0]
+
+
+def check_project_in_full(project: Project) -> tuple[list[dict], list[dict]]:
+    """(matches, near misses) for a saved (or being-edited) project."""
+    guard = guard_index()
+    entry, vectors = _entry_and_vectors(project)
+    return _decide(guard, entry, vectors)
+
+
+def check_project(project: Project) -> list[dict]:
+    """Matches for a saved (or being-edited) project, best first."""
+    return check_project_in_full(project)[0]
+
+
+def check_unsaved(project: Project, existing: Project | None) -> tuple[list, list]:
+    """(matches, near misses) for a proposal that is not saved; a re-check of a saved one
+    keeps its reuse links and data items."""
+    entry, vectors = _entry_and_vectors(
+        project, project_id=existing.id if existing else -1, saved=existing)
+    return _decide(guard_index(), entry, vectors)
+
+
+def scan(explain_first: int | None = None) -> dict:
+    """Every suspected pair of the portfolio once, highest score first (DESIGN §7 format).
+    Reasons are worked out for the first `explain_first` pairs (all when None)."""
+    guard = guard_index()
+    portfolio = guard.portfolio
+    cut, decider = threshold(), model()
+    k, k_words = current_app.config["GUARD_SCAN_NEIGHBOURS"]
+    found = []
+    with portfolio.lock:
+        candidates = portfolio.candidate_pairs(k, k_words)
+        for start in range(0, len(candidates), SCORE_CHUNK):
+            chunk = candidates[start:start + SCORE_CHUNK]
+            X = np.hstack([pair_features(portfolio.side(chunk[:, 0]),
+                                         portfolio.side(chunk[:, 1])),
+                           rank_features(portfolio, chunk)])
+            probability = decider.probability(X)
+            for n in np.nonzero(probability >= cut)[0]:
+                a, b = portfolio.entries[chunk[n, 0]], portfolio.entries[chunk[n, 1]]
+                if relation(a, b) is None:
+                    found.append((float(probability[n]), a, b, chunk[n]))
+        found.sort(key=lambda f: (-f[0], min(f[1].code, f[2].code), max(f[1].code, f[2].code)))
+        pairs = []
+        for n, (score, a, b, rows) in enumerate(found):
+            if a.code > b.code:
+                a, b, rows = b, a, rows[::-1]
+            pair = {"a": a.code, "b": b.code, "score": round(score, 3), "a_id": a.id,
+                    "b_id": b.id}
+            if explain_first is None or n < explain_first:
+                pair.update(_explained(portfolio, decider, rows, a, b))
+            pairs.append(pair)
+    return {"threshold": cut, "pairs": pairs}
+
+
+def _explained(portfolio, decider, rows, a, b) -> dict:
+    pair = np.array([rows], dtype=np.int64)
+    X = np.hstack([pair_features(portfolio.side(pair[:, 0]), portfolio.side(pair[:, 1])),
+                   rank_features(portfolio, pair)])
+    ev = explain.evidence(a, b, X[0], explain.shared_terms(portfolio, rows[0], rows[1]))
+    return {"reasons": explain.reasons(ev, decider.contributions(X)[0], True, None,
+                                       (a.name, b.name)), "evidence": ev}
+
+
+def compare(a: Project, b: Project) -> dict:
+    """One pair side by side: the score, the reasons and the evidence (the words to mark)."""
+    guard = guard_index()
+    entry_a, vectors_a = _entry_and_vectors(a)
+    entry_b, vectors_b = _entry_and_vectors(b)
+    portfolio = guard.portfolio
+    side_a = portfolio.query_side(entry_a, vectors_a, 1)
+    side_b = portfolio.query_side(entry_b, vectors_b, 1)
+    row_b = portfolio.row_of.get(b.id)
+    ranks = portfolio.query_ranks(vectors_a, np.array([row_b]), portfolio.row_of.get(a.id)) \
+        if row_b is not None else np.zeros((1, 4), dtype=np.float32)
+    X = np.hstack([pair_features(side_a, side_b), ranks])
+    decider = model()
+    score = float(decider.probability(X)[0])
+    rel = relation(entry_a, entry_b)
+    flagged = rel is None and score >= threshold()
+    terms = explain.shared_terms(portfolio, None, None, side_a.words, side_b.words)
+    ev = explain.evidence(entry_a, entry_b, X[0], terms)
+    return {"score": round(score, 3), "threshold": threshold(), "flagged": flagged,
+            "reasons": explain.reasons(ev, decider.contributions(X)[0], flagged, rel,
+                                       (a.name, b.name)), "evidence": ev}

@@ -1,0 +1,234 @@
+"""Reading one proposal's text: what it builds, what it uses, where, how many, which phase.
+
+Pure functions of the texts (no database, no Flask), shared by the index, the training command
+and the explanations. The vocabulary is generic (data/guard_lexicon.json): jieba keeps common
+e-government words whole; reuse cues (依托, 调用, 接入 ...) and negated builds (不另建 ...) start
+a clause that names what the project *uses*; places are words ending like a place (县, 乡,
+街道, 口岸, 水库, 学校 ...) that are not generic (全县, 城区 ...); counts are numbers with a unit.
+"""
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import jieba
+
+jieba.setLogLevel(60)
+# Its own tokenizer: words other code adds to jieba's default one must not change how this
+# engine segments (the model was fitted on this segmentation).
+_tokenizer = jieba.Tokenizer()
+LEXICON_FILE = Path(__file__).resolve().parents[2] / "data" / "guard_lexicon.json"
+CLAUSE_SPLIT = re.compile(r"[，,。;；：:!！?？\n、]")
+SENTENCE_END = "，,。;；：:!！?？\n"
+TERRITORY_SUFFIXES = ("省", "市", "州", "地区", "盟", "县", "旗", "区")
+COUNTY_SUFFIXES = ("县", "旗", "区")  # places of one level: two of them never overlap
+NUMBER = re.compile(r"(\d+(?:\.\d+)?)\s*([^\d\s，,。;；：:、()（）]{1,3})")
+BRACKETS = re.compile(r"[()（）\[\]【】《》\s]")
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    terms: tuple
+    reuse_cues: re.Pattern
+    existing: tuple
+    no_build: re.Pattern
+    cue_negations: tuple
+    phase: re.Pattern
+    suffixes: tuple
+    generic: frozenset
+    units: tuple
+    stopwords: frozenset
+
+
+@lru_cache(maxsize=1)
+def lexicon() -> Lexicon:
+    data = json.loads(LEXICON_FILE.read_text(encoding="utf-8"))
+    for term in data["terms"]:
+        _tokenizer.add_word(term, freq=20000)
+
+    def alternation(words):
+        return re.compile("|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)))
+
+    return Lexicon(
+        terms=tuple(data["terms"]), reuse_cues=alternation(data["reuse_cues"]),
+        existing=tuple(data["existing_markers"]), no_build=alternation(data["no_build"]),
+        cue_negations=tuple(data["cue_negations"]), phase=alternation(data["phase_markers"]),
+        suffixes=tuple(sorted(data["place_suffixes"], key=len, reverse=True)),
+        generic=frozenset(data["generic_places"]),
+        units=tuple(sorted(data["number_units"], key=len, reverse=True)),
+        stopwords=frozenset(data["stopwords"]))
+
+
+@dataclass
+class TextFeatures:
+    """What the guard reads in one project's texts."""
+
+    tokens: list = field(default_factory=list)  # words of what it builds (name counted twice)
+    name_tokens: list = field(default_factory=list)  # words of its name and capability tags
+    used: str = ""  # the clauses naming what it uses from elsewhere or does not build
+    reuses: bool = False  # it says it builds on something existing
+    no_build: bool = False  # it says what it does not build (不另建 ...)
+    phase: bool = False  # its name or text marks a later phase
+    name_stem: str = ""  # its name without brackets and phase markers
+    territories: frozenset = frozenset()  # counties, districts, cities it names or belongs to
+    sites: frozenset = frozenset()  # finer places: townships, streets, ports, schools ...
+    counts: frozenset = frozenset()  # "186辆", "24个": counted things of some size
+    texts: dict = field(default_factory=dict)  # field -> the text its sentence vector reads
+    masked: dict = field(default_factory=dict)  # field -> text without places and numbers
+
+    def as_json(self) -> dict:
+        return {"tokens": self.tokens, "name_tokens": self.name_tokens, "used": self.used, "reuses": self.reuses,
+                "no_build": self.no_build, "phase": self.phase, "name_stem": self.name_stem,
+                "territories": sorted(self.territories), "sites": sorted(self.sites),
+                "counts": sorted(self.counts), "texts": self.texts, "masked": self.masked}
+
+    @classmethod
+    def from_json(cls, data: dict) -> "TextFeatures":
+        return cls(tokens=list(data["tokens"]), name_tokens=list(data["name_tokens"]), used=data["used"], reuses=data["reuses"],
+                   no_build=data["no_build"], phase=data["phase"], name_stem=data["name_stem"],
+                   territories=frozenset(data["territories"]), sites=frozenset(data["sites"]),
+                   counts=frozenset(data["counts"]), texts=dict(data["texts"]),
+                   masked=dict(data["masked"]))
+
+
+ANALYSIS_VERSION = "3"  # move it when analyse() changes: stored analyses are then recomputed
+
+
+def text_hash(*texts: str) -> str:
+    return hashlib.sha1("\x1f".join((ANALYSIS_VERSION,) + texts).encode("utf-8")).hexdigest()
+
+
+def used_spans(text: str, lex: Lexicon) -> list[tuple[int, int]]:
+    """Character ranges naming what the project uses rather than builds: a clause after a
+    reuse cue that points at something existing (依托已建成的…, 调用…接口), or after a negated
+    build (不另建…)."""
+    spans = []
+    for match in lex.no_build.finditer(text):
+        spans.append((match.start(), _clause_end(text, match.end())))
+    for match in lex.reuse_cues.finditer(text):
+        before = text[max(0, match.start() - 2):match.start()]
+        if before.endswith(lex.cue_negations):
+            continue  # 暂不对接: no reuse
+        end = _clause_end(text, match.end())
+        clause = text[match.start():end]
+        if any(marker in clause for marker in lex.existing):
+            start = _clause_start(text, match.start()) if match.group() in ("对接", "纳入", "共享") \
+                else match.start()
+            spans.append((start, end))
+    return spans
+
+
+def _clause_end(text: str, position: int) -> int:
+    while position < len(text) and text[position] not in SENTENCE_END:
+        position += 1
+    return position
+
+
+def _clause_start(text: str, position: int) -> int:
+    return max(text.rfind(c, 0, position) for c in SENTENCE_END) + 1
+
+
+def _inside(position: int, spans) -> bool:
+    return any(start <= position < end for start, end in spans)
+
+
+def words(text: str, lex: Lexicon):
+    """(word, position) of the meaningful words of a text."""
+    position = 0
+    for word in _tokenizer.lcut(text, HMM=True):
+        start = text.find(word, position)
+        position = start + len(word) if start >= 0 else position
+        if len(word) < 2 or word in lex.stopwords or not word.strip():
+            continue
+        if any(ch.isdigit() for ch in word) or all(not ch.isalnum() for ch in word):
+            continue
+        yield word, start
+
+
+def places(text: str, lex: Lexicon) -> tuple[set, set]:
+    """(territories, sites) named in a text: a word ending in a place suffix, or a name word
+    followed by a bare suffix (夏孜盖 + 乡), that is not a generic place (全县, 城区 ...)."""
+    territories, sites = set(), set()
+    tokens = _tokenizer.lcut(text, HMM=True)
+    for i, token in enumerate(tokens):
+        candidate = None
+        if token in lex.suffixes and i > 0 and _is_name(tokens[i - 1], lex):
+            candidate = tokens[i - 1] + token
+        elif len(token) >= 3 and token.endswith(lex.suffixes) and _is_name(token, lex):
+            candidate = token
+        if candidate and candidate not in lex.generic and _is_name(candidate, lex):
+            (territories if candidate.endswith(TERRITORY_SUFFIXES) else sites).add(candidate)
+    return territories, sites
+
+
+@lru_cache(maxsize=1)
+def _word_tags() -> dict:
+    """jieba's part-of-speech dictionary: a known word not tagged as a place (ns) is not one."""
+    import jieba.posseg
+    return jieba.posseg.dt.word_tag_tab
+
+
+def _is_name(word: str, lex: Lexicon) -> bool:
+    tag = _word_tags().get(word)
+    if tag is not None and not tag.startswith("ns") and len(word) >= 3:
+        return False
+    return (len(word) >= 2 and not lex.reuse_cues.fullmatch(word) and word not in lex.generic and word not in lex.stopwords
+            and all("\u4e00" <= ch <= "\u9fff" for ch in word)
+            and not word.startswith(("全", "各", "本", "该", "每", "我", "市", "县", "乡", "镇",
+                                     "区", "城", "新建", "建设", "所属", "周边", "沿线")))
+
+
+def counts(text: str, lex: Lexicon) -> set:
+    """Counted things of some size (≥ 10, or any decimal) with their unit: "186辆"."""
+    found = set()
+    for number, tail in NUMBER.findall(text):
+        unit = next((u for u in lex.units if tail.startswith(u)), None)
+        if unit is None or (("." not in number) and int(number) < 10):
+            continue
+        if len(number) == 4 and unit in ("年", "个") and number.startswith("20"):
+            continue
+        found.add(number + unit)
+    return found
+
+
+def mask(text: str, names: set) -> str:
+    """The text without its place names and numbers: what it builds, not where or how many."""
+    for name in sorted(names, key=len, reverse=True):
+        text = text.replace(name, "")
+    return re.sub(r"\d+(?:\.\d+)?", "", text)
+
+
+def analyse(name: str, capabilities, description: str, department: str = "") -> TextFeatures:
+    """The features of one project; a pure function of its texts (cached)."""
+    return _analyse(name or "", tuple(capabilities or ()), description or "", department or "")
+
+
+@lru_cache(maxsize=20000)
+def _analyse(name: str, capabilities: tuple, description: str, department: str) -> TextFeatures:
+    lex = lexicon()
+    tags = "、".join(capabilities)
+    spans = used_spans(description, lex)
+    tokens = []
+    for text, repeat, part_spans in ((name, 2, []), (tags, 1, []), (description, 1, spans)):
+        built = [w for w, start in words(text, lex) if not _inside(start, part_spans)]
+        tokens.extend(built * repeat)
+    used = "。".join(description[a:b] for a, b in spans)
+    territories, sites = set(), set()
+    for text in (department, name, description, tags):
+        t, s = places(text, lex)
+        territories |= t
+        sites |= s
+    all_places = territories | sites
+    stem = lex.phase.sub("", BRACKETS.sub("", name))
+    return TextFeatures(
+        tokens=tokens, name_tokens=[w for w, _s in words(name + "。" + tags, lex)], used=used, reuses=bool(spans) and not lex.no_build.search(used),
+        no_build=bool(lex.no_build.search(description)),
+        phase=bool(lex.phase.search(name) or re.search(r"[一二三]期", description)),
+        name_stem=stem, territories=frozenset(territories), sites=frozenset(sites),
+        counts=frozenset(counts(name + "。" + description, lex)),
+        texts={"name": name, "description": name + "。" + description, "capabilities": tags},
+        masked={"name": mask(name, all_places) or name,
+                "description": mask(description, all_places),
+                "capabilities": mask(tags, all_places)})

@@ -1,0 +1,156 @@
+"""Fitting the decision model from the labeled development corpus (data/guard_corpus/).
+
+Training pairs are what the guard will actually be asked to decide: every proposal's nearest
+proposals by meaning and by words, plus every labeled pair. Validation is cross-validation
+grouped by system family, so a family is never in training and validation at once; the
+threshold is the one that maximises F1 on those out-of-fold probabilities (never chosen on the
+samples). No database and no Flask: the CLI command and the tests call `train`.
+"""
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import average_precision_score
+from sklearn.model_selection import GroupKFold
+
+from projects.guard.embedding import project_vectors
+from projects.guard.features import FEATURES, pair_features
+from projects.guard.model import DecisionModel
+from projects.guard.portfolio import Entry, Portfolio, rank_features
+from projects.guard.text import analyse
+
+CORPUS_DIR = Path(__file__).resolve().parents[2] / "data" / "guard_corpus"
+RETRIEVE_K, RETRIEVE_K_WORDS = 8, 4  # the scan's candidates per project (index.py uses them)
+FOLDS, C = 5, 1.0
+
+
+@dataclass
+class Corpus:
+    proposals: list  # dicts with the import keys plus "family"
+    duplicates: set  # {(code, code)} sorted pairs
+    negatives: dict  # (code, code) -> kind of hard negative
+    digest: str
+
+
+def load_corpus(directory: Path = CORPUS_DIR) -> Corpus:
+    proposals, duplicates, negatives = [], set(), {}
+    digest = hashlib.sha256()
+    for path in sorted(Path(directory).glob("part*.json")):
+        raw = path.read_bytes()
+        digest.update(raw)
+        data = json.loads(raw)
+        proposals.extend(data["proposals"])
+        for pair in data["pairs"]:
+            key = tuple(sorted((pair["a"], pair["b"])))
+            if pair["label"] == "duplicate":
+                duplicates.add(key)
+            else:
+                negatives[key] = pair["kind"]
+    return Corpus(proposals, duplicates, negatives, digest.hexdigest())
+
+
+def entries_of(proposals: list) -> list[Entry]:
+    """Proposals (import keys) as portfolio entries; departments compare by name."""
+    return [Entry(id=i, code=p["code"], name=p["name"], department_id=p.get("department"),
+                  task=(p.get("plan_task") if isinstance(p.get("plan_task"), str)
+                        else (p.get("plan_task") or [None])[0]),
+                  category=p.get("category"),
+                  features=analyse(p["name"], p.get("capabilities") or [],
+                                   p.get("description") or "", p.get("department") or ""))
+            for i, p in enumerate(proposals)]
+
+
+def portfolio_of(proposals: list) -> Portfolio:
+    entries = entries_of(proposals)
+    portfolio = Portfolio()
+    portfolio.build(entries, project_vectors([e.features for e in entries]))
+    return portfolio
+
+
+def pair_matrix(portfolio: Portfolio, pairs: np.ndarray) -> np.ndarray:
+    if not len(pairs):
+        return np.zeros((0, len(FEATURES)), dtype=np.float32)
+    return np.hstack([pair_features(portfolio.side(pairs[:, 0]), portfolio.side(pairs[:, 1])),
+                      rank_features(portfolio, pairs)])
+
+
+def training_pairs(corpus: Corpus, portfolio: Portfolio):
+    """(pairs as row indices, labels, groups by family, codes)."""
+    row = {e.code: i for i, e in enumerate(portfolio.entries)}
+    pairs = {tuple(p) for p in portfolio.candidate_pairs(RETRIEVE_K, RETRIEVE_K_WORDS).tolist()}
+    for a, b in list(corpus.duplicates) + list(corpus.negatives):
+        pairs.add(tuple(sorted((row[a], row[b]))))
+    pairs = np.array(sorted(pairs), dtype=np.int64)
+    codes = [(portfolio.entries[i].code, portfolio.entries[j].code) for i, j in pairs]
+    labels = np.array([tuple(sorted(c)) in corpus.duplicates for c in codes], dtype=int)
+    family = {p["code"]: p["family"] for p in corpus.proposals}
+    groups = np.array([family[min(c)] for c in codes])
+    return pairs, labels, groups, codes
+
+
+def fit(X: np.ndarray, y: np.ndarray, threshold: float, info: dict) -> DecisionModel:
+    mean = X.mean(axis=0)
+    scale = X.std(axis=0)
+    scale[scale == 0] = 1.0
+    regression = LogisticRegression(C=C, max_iter=2000)
+    regression.fit((X - mean) / scale, y)
+    return DecisionModel(FEATURES, mean, scale, regression.coef_[0],
+                         float(regression.intercept_[0]), threshold, info)
+
+
+def best_threshold(y: np.ndarray, p: np.ndarray) -> tuple[float, float, float]:
+    """(threshold, precision, recall) maximising F1 over the out-of-fold probabilities."""
+    best = (0.5, 0.0, 0.0, -1.0)
+    for t in np.arange(0.2, 0.96, 0.01):
+        flagged = p >= t
+        tp = int((flagged & (y == 1)).sum())
+        precision = tp / max(int(flagged.sum()), 1)
+        recall = tp / max(int((y == 1).sum()), 1)
+        f1 = 2 * precision * recall / max(precision + recall, 1e-9)
+        if f1 > best[3] + 1e-9:
+            best = (float(round(t, 2)), precision, recall, f1)
+    return best[:3]
+
+
+def cross_validate(X, y, groups) -> np.ndarray:
+    """Out-of-fold probabilities, folds grouped by family."""
+    oof = np.zeros(len(y))
+    for train, test in GroupKFold(n_splits=FOLDS).split(X, y, groups):
+        model = fit(X[train], y[train], 0.5, {})
+        oof[test] = model.probability(X[test])
+    return oof
+
+
+def train(directory: Path = CORPUS_DIR) -> tuple[DecisionModel, dict]:
+    """Fit the model on the whole corpus; report cross-validated figures over families."""
+    corpus = load_corpus(directory)
+    portfolio = portfolio_of(corpus.proposals)
+    pairs, y, groups, _codes = training_pairs(corpus, portfolio)
+    X = pair_matrix(portfolio, pairs)
+    oof = cross_validate(X, y, groups)
+    threshold, precision, recall = best_threshold(y, oof)
+    report = {"proposals": len(corpus.proposals), "families": len(set(groups)),
+              "labeled_duplicates": len(corpus.duplicates),
+              "labeled_negatives": len(corpus.negatives), "training_pairs": int(len(y)),
+              "cv_folds": FOLDS, "cv_precision": round(precision, 3),
+              "cv_recall": round(recall, 3),
+              "cv_average_precision": round(float(average_precision_score(y, oof)), 3),
+              "threshold": threshold, "corpus_sha256": corpus.digest}
+    return fit(X, y, threshold, report), report
+
+
+def evaluate(proposals: list, duplicates: set, model: DecisionModel) -> dict:
+    """Precision and recall of the scan's decision on a labeled set (codes as in `duplicates`)."""
+    portfolio = portfolio_of(proposals)
+    pairs = portfolio.candidate_pairs(RETRIEVE_K, RETRIEVE_K_WORDS)
+    p = model.probability(pair_matrix(portfolio, pairs))
+    found = {tuple(sorted((portfolio.entries[i].code, portfolio.entries[j].code)))
+             for (i, j), score in zip(pairs.tolist(), p) if score >= model.threshold}
+    tp = len(found & duplicates)
+    return {"flagged": len(found), "right": tp,
+            "precision": round(tp / max(len(found), 1), 3),
+            "recall": round(tp / max(len(duplicates), 1), 3),
+            "missed": sorted(duplicates - found), "false": sorted(found - duplicates)}

@@ -1,0 +1,140 @@
+"""The learned duplicate guard (GUARD_ENGINE=learned): its model matches the corpus in the
+repo, it decides through the product's own paths (import, scan, API, submission), tells
+consumers and later phases apart with reasons, and stores vectors so a worker starts warm."""
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+from sqlalchemy import select
+
+from core.extensions import db
+from test_guard import SMS, SMS_AGAIN, SMS_CONSUMER
+
+DATA = Path(__file__).parent / "data"
+
+
+@pytest.fixture
+def learned(app, monkeypatch):
+    """The learned engine on, with a fresh index (it lives on the app)."""
+    from projects.guard.vectors import EXTENSION
+    monkeypatch.setitem(app.config, "GUARD_ENGINE", "learned")
+    app.extensions.pop(EXTENSION, None)
+    yield app
+    app.extensions.pop(EXTENSION, None)
+
+
+@pytest.fixture
+def portfolio(learned, runner):
+    """A city's portfolio to check against (the 40 samples): the model reads a pair against
+    its neighbours, which a portfolio of one project does not have."""
+    result = runner.invoke(args=["projects", "import", str(DATA / "proposals.json"),
+                                 "--create-departments"])
+    assert result.exit_code == 0, result.output
+
+
+def codes(response) -> list[str]:
+    assert response.status_code == 200, response.get_json()
+    return [m["code"] for m in response.get_json()["matches"]]
+
+
+def test_the_model_file_was_fitted_on_the_corpus_in_the_repo():
+    from projects.guard import model, training
+    from projects.guard.features import FEATURES
+    fitted = model.load()
+    assert fitted.features == FEATURES
+    assert fitted.info["corpus_sha256"] == training.load_corpus().digest
+    assert fitted.info["labeled_duplicates"] >= 100 and fitted.info["labeled_negatives"] >= 100
+
+
+@pytest.mark.skipif(os.environ.get("DATABASE_URL", "").startswith("postgresql"),
+                    reason="needs no database: refitting (about a minute) runs once, on SQLite")
+def test_training_reproduces_the_model_file():
+    """`flask projects train-guard` is reproducible: a refit from the corpus gives the weights
+    and the threshold in data/guard_model.json."""
+    from projects.guard import model, training
+    refit, report = training.train()
+    stored = model.load()
+    assert report["corpus_sha256"] == stored.info["corpus_sha256"]
+    assert refit.threshold == stored.threshold
+    assert np.allclose(refit.coef, stored.coef, atol=2e-3)
+
+
+def _scan_quality(runner, directory: Path):
+    result = runner.invoke(args=["projects", "import", str(directory / "proposals.json"),
+                                 "--create-departments"])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(args=["projects", "duplicates", "--json"])
+    assert result.exit_code == 0, result.output
+    found = {tuple(sorted((p["a"], p["b"]))) for p in json.loads(result.output)["pairs"]}
+    truth = {tuple(sorted(pair[:2])) for pair in json.loads(
+        (directory / "duplicate_pairs.json").read_text(encoding="utf-8"))["duplicate_pairs"]}
+    return len(found & truth) / max(len(found), 1), len(found & truth) / len(truth)
+
+
+ON_POSTGRESQL = os.environ.get("DATABASE_URL", "").startswith("postgresql")
+
+
+@pytest.mark.skipif(ON_POSTGRESQL, reason="embedding-bound and database-independent: the "
+                    "150-proposal scan runs once, on SQLite (vector storage on PostgreSQL is "
+                    "tested below)")
+def test_set_d_written_by_someone_else(learned, runner):
+    """150 proposals of five counties, never trained on: the scan's precision and recall.
+    Measured 0.78 / 0.80; issue 10 asks 0.85 each (open)."""
+    precision, recall = _scan_quality(runner, DATA / "setD")
+    print(f"setD: precision {precision:.2f} recall {recall:.2f}")
+    assert precision >= 0.75 and recall >= 0.75
+
+
+def test_a_paraphrase_is_flagged_with_reasons(portfolio, api, make_project):
+    make_project(status="in_operation", **SMS)
+    body = api.as_user("office").post("/api/v1/project/duplicate-check", json=SMS_AGAIN)
+    assert "TC-2013-101" in codes(body)
+    match = next(m for m in body.get_json()["matches"] if m["code"] == "TC-2013-101")
+    assert 0 < match["score"] <= 1 and match["reasons"]
+
+
+def test_a_consumer_and_a_later_phase_are_not_flagged(portfolio, api, make_project):
+    make_project(status="in_operation", **SMS)
+    office = api.as_user("office")
+    assert "TC-2013-101" not in codes(office.post("/api/v1/project/duplicate-check",
+                                                  json=SMS_CONSUMER))
+    phase_two = dict(SMS, code="TC-2014-101", name="全市政务短信服务平台(二期)",
+                     description="在一期平台基础上,新增短信上行互动和统计分析功能,不另建短信网关。")
+    assert "TC-2013-101" not in codes(office.post("/api/v1/project/duplicate-check",
+                                                  json=phase_two))
+
+
+def test_submission_stores_near_misses_with_why_not(portfolio, api, app, make_project):
+    from projects.guard.models import DuplicateCheck
+    make_project(status="in_operation", **SMS)
+    project_id = make_project(**SMS_CONSUMER)
+    response = api.as_user("office").post(f"/api/v1/project/{project_id}/transition",
+                                          json={"to": "submitted"})
+    assert response.status_code == 200, response.get_json()
+    with app.app_context():
+        check = db.session.scalar(select(DuplicateCheck).where(
+            DuplicateCheck.project_id == project_id))
+        assert "TC-2013-101" not in [m["code"] for m in check.result["matches"]]
+        near = {m["code"]: m for m in check.result["near_misses"]}
+        assert "TC-2013-101" in near and near["TC-2013-101"]["reasons"]
+
+
+def test_vectors_are_stored_with_the_project_and_a_new_worker_reads_them(
+        learned, app, make_project, monkeypatch):
+    from projects.guard import embedding, learned as engine
+    from projects.guard.models import ProjectVector
+    from projects.guard.vectors import EXTENSION
+    project_id = make_project(status="in_operation", **SMS)
+    make_project(**SMS_AGAIN)
+    with app.app_context():
+        assert db.session.get(ProjectVector, project_id) is not None
+    app.extensions.pop(EXTENSION, None)  # a new worker: builds from stored rows only
+
+    def no_embedding(texts):
+        raise AssertionError(f"re-embedded {len(texts)} texts")
+    monkeypatch.setattr(embedding, "embed_texts", no_embedding)
+    with app.test_request_context():
+        result = engine.scan()
+    assert [(p["a"], p["b"]) for p in result["pairs"]] == [("TC-2013-101", "TC-2013-102")]
