@@ -6,7 +6,7 @@ from flask import Flask
 from sqlalchemy.orm import Session
 
 import config as config_module
-from core import audit, registry, websecurity
+from core import audit, jobs, paging, registry, summaries, websecurity
 from core.extensions import db, migrate, new_appbuilder
 
 
@@ -29,6 +29,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "migrations"))
     audit.install(Session)
+    summaries.install(Session)
     websecurity.install(app)
     registry.install(app)
     register_scopes(app)
@@ -36,6 +37,8 @@ def create_app(overrides: dict | None = None) -> Flask:
         appbuilder = new_appbuilder()
         appbuilder.init_app(app, db.session)
         register_views(appbuilder)
+    paging.install(app)
+    jobs.configure(app)
     register_rules(app)
     register_cli(app)
     register_error_pages(app)
@@ -44,6 +47,8 @@ def create_app(overrides: dict | None = None) -> Flask:
 
 def import_models() -> None:
     """Every model class, so that mappers and Alembic see the whole schema."""
+    import core.jobs  # noqa: F401
+    import core.summaries  # noqa: F401
     import core.auditchain  # noqa: F401
     import plan.models  # noqa: F401
     import projects.models  # noqa: F401
@@ -97,6 +102,7 @@ def register_views(appbuilder) -> None:
 
     from budgets.api import (BudgetChangeApi, DisbursementApi, ExpenditureApi, FundingLineApi,
                              FundingSourceApi)
+    from core.jobviews import JobView
     from core.views import AuditEventApi, AuditEventView
     from plan.views import DepartmentApi, DepartmentView, PlanTaskApi, PlanTaskView, PlanTreeView
     from projects.api import ProjectApi, ReviewApi
@@ -155,6 +161,7 @@ def register_views(appbuilder) -> None:
     register_risk_helpers(current_app)
     appbuilder.add_view(AuditEventView, "AuditTrail", label=_l("Audit trail"), icon="fa-history",
                         category="Audit", category_label=_l("Audit"))
+    appbuilder.add_view_no_menu(JobView)
     register_budget_views(appbuilder)
     register_report_views(appbuilder)
     register_evaluation_views(appbuilder)
@@ -276,10 +283,11 @@ def limit_api_login(appbuilder) -> None:
 
 
 def register_rules(app: Flask) -> None:
-    """Gates and warnings on lifecycle steps, and demo-data hooks, that packages contribute
-    (DESIGN §3): one place to see every rule a transition checks."""
+    """Gates and warnings on lifecycle steps, project checks, demo-data hooks and the cost
+    provider that packages contribute (DESIGN §3), on this app's registry (core.registry):
+    one place to see every rule a transition checks."""
     from budgets import demo as budgets_demo
-    from budgets.figures import cost_variance_percent
+    from budgets.figures import cost_variance_percent, cost_variance_percents
     from budgets.services import budget_change_errors, plan_mismatch
     from evaluation import services as evaluation
     from projects.leadership import services as leadership
@@ -301,31 +309,37 @@ def register_rules(app: Flask) -> None:
     if app.config["GUARD_ENGINE"] == "learned" and app.config["GUARD_WARM_ON_START"] \
             and os.path.basename(sys.argv[0]) == "gunicorn":
         guard_learned.warm_in_background(app)  # a served worker's first check finds it built
-    lifecycle.add_after("submitted", guard.store_at_submission)
-    lifecycle.add_warning("submitted", plan_mismatch)  # the funding plan should equal the budget
-    lifecycle.add_gate("approved", plan_mismatch)  # ... and must at approval
-    lifecycle.add_gate("approved", guard.approval_gate)
-    lifecycle.add_gate(lifecycle.STAGE_APPROVED, guard.approval_gate)
-    add_project_check(budget_change_errors)  # after approval: only through a change request
+    lifecycle.add_after("submitted", guard.store_at_submission, app)
+    lifecycle.add_warning("submitted", plan_mismatch, app)  # the plan should equal the budget
+    lifecycle.add_gate("approved", plan_mismatch, app)  # ... and must at approval
+    lifecycle.add_gate("approved", guard.approval_gate, app)
+    lifecycle.add_gate(lifecycle.STAGE_APPROVED, guard.approval_gate, app)
+    add_project_check(budget_change_errors, app)  # after approval: only through a change request
 
-    lifecycle.add_gate("in_construction", schedule.gate_construction)
-    lifecycle.add_gate("accepted", schedule.gate_acceptance)
-    lifecycle.add_gate("evaluated", schedule.gate_evaluation)
-    lifecycle.add_gate("evaluated", evaluation.gate_post_evaluation)  # the structured 后评价
-    lifecycle.add_gate("approved", leadership.leadership_gate)  # 领导小组审议 of major projects
-    lifecycle.add_after("approved", schedule.plan_on_approval)
-    demo.add_demo_hook(budgets_demo.seed_funding)
-    demo.add_demo_hook(schedule_demo.seed_schedule)
+    lifecycle.add_gate("in_construction", schedule.gate_construction, app)
+    lifecycle.add_gate("accepted", schedule.gate_acceptance, app)
+    lifecycle.add_gate("evaluated", schedule.gate_evaluation, app)
+    lifecycle.add_gate("evaluated", evaluation.gate_post_evaluation, app)  # the structured 后评价
+    lifecycle.add_gate("approved", leadership.leadership_gate, app)  # 领导小组审议 of major projects
+    lifecycle.add_after("approved", schedule.plan_on_approval, app)
+    demo.add_demo_hook(budgets_demo.seed_funding, app)
+    demo.add_demo_hook(schedule_demo.seed_schedule, app)
 
     # System-raised risks are re-evaluated at the commit of any change to a project, its
     # milestones or its reviews (transitions included), and nightly by `flask risk refresh`.
-    register_cost_variance(cost_variance_percent)  # the cost rule reads budgets' figures
+    # the cost rule reads budgets' figures
+    register_cost_variance(cost_variance_percent, cost_variance_percents, app)
     risk_system.install()
-    demo.add_demo_hook(risk_demo.seed_risks)
+    demo.add_demo_hook(risk_demo.seed_risks, app)
+
+    # Background jobs (core.jobs): importing a module registers its jobs.
+    import projects.guard.stored  # noqa: F401  the portfolio scan
+    import reports.jobs  # noqa: F401  the compliance workbook
+    import risk.jobs  # noqa: F401  risk refresh
 
     # Compliance rules C01-C12 (reports/, rules as data in data/compliance_rules.json).
-    checks.install()
-    risk_check.install()
+    checks.install(app)
+    risk_check.install(app)
 
 
 def register_setup_steps(app: Flask) -> None:

@@ -147,6 +147,7 @@ class TestingConfig(BaseConfig):
     rate limits are off (tests log in hundreds of times from one address)."""
     PLANGUARD_ENV = "testing"
     TESTING = True
+    JOBS_IMMEDIATE = True  # jobs run as they are enqueued (tests/test_jobs.py: real consumers)
     AUTH_RATE_LIMITED = False
     RATELIMIT_ENABLED = False
     GUARD_WARM_ON_START = False

@@ -18,7 +18,7 @@ from decimal import Decimal
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, func, literal, select
 
-from budgets.services import cents
+from budgets.money import cents
 from budgets.models import BudgetChange, FundingLine, FundingSource
 from core import scoping
 from core.extensions import db
@@ -257,3 +257,25 @@ def cost_variance_percent(project: Project, since=None):
         return None
     variance = project_figures(project)["cost_variance"]
     return None if variance is None else variance * 100
+
+
+def cost_variance_percents(projects, since=None) -> dict:
+    """cost_variance_percent for many projects in one statement per 500 projects: the rating
+    of a whole portfolio reads this (rows are only projects with change requests; the others
+    have a forecast equal to their baseline)."""
+    approved = [p for p in projects if p.status in APPROVED_OR_LATER]
+    if since is not None:
+        return {p.id: None for p in projects}
+    result = {p.id: None for p in projects}
+    result.update({p.id: Decimal("0") if p.budget_total else None for p in approved})
+    by_id = {p.id: p for p in approved}
+    ids = list(by_id)
+    for start in range(0, len(ids), 500):
+        for pid, rebased, pending, _count in db.session.execute(_change_sums().where(
+                BudgetChange.project_id.in_(ids[start:start + 500]))):
+            project = by_id[pid]
+            baseline = project.budget_total - cents(rebased)
+            forecast = project.budget_total + cents(pending)
+            variance = ratio(forecast - baseline, baseline)
+            result[pid] = None if variance is None else variance * 100
+    return result

@@ -13,11 +13,10 @@ from budgets import figures, services
 from budgets.models import BudgetChange, Disbursement, Expenditure, FundingLine, FundingSource
 from core import scoping
 from core.extensions import db
-from core.security import OFFICE, current_user, has_role
+from core.security import current_user
 from core.viewhelpers import ServiceCheckedView
 from core.web import refusable
 from core.scoping import Scoped
-from projects.enums import APPROVED_OR_LATER
 
 LABELS = {
     "project": _l("Project"), "project.code": _l("Project"), "source": _l("Funding source"),
@@ -45,9 +44,6 @@ def funding_panel(project) -> dict:
                                           .order_by(model.date.desc()).limit(30)):
             payments.append((kind, payment))
     payments.sort(key=lambda item: item[1].date, reverse=True)
-    own = user is not None and (has_role(user, OFFICE) or (
-        user.department_id == project.department_id and not has_role(user, "Admin", "Auditor")))
-    approved = project.status in APPROVED_OR_LATER
     return {
         "figures": figures.project_figures(project, lines), "lines": lines,
         "payments": payments[:30], "bands": figures.BANDS,
@@ -55,9 +51,9 @@ def funding_panel(project) -> dict:
         "years": list(range(project.start_date.year, project.end_date.year + 1)),
         "changes": list(db.session.scalars(select(BudgetChange).where(
             BudgetChange.project_id == project.id).order_by(BudgetChange.id.desc()))),
-        "can_plan": own and not approved and project.status != "closed",
-        "can_pay": own and approved and project.status != "closed",
-        "can_decide": user is not None and has_role(user, OFFICE),
+        "can_plan": services.may_plan(user, project),
+        "can_pay": services.may_pay(user, project),
+        "can_decide": services.may_decide_changes(user),
     }
 
 

@@ -32,6 +32,17 @@ class Registry:
     def provider(self, name: str):
         return self.providers.get(name)
 
+    def remove(self, prefix: str) -> None:
+        """Drop every hook list whose name starts with `prefix` (tests: "gate:")."""
+        for name in [n for n in self.hooks if n.startswith(prefix)]:
+            del self.hooks[name]
+
+    def snapshot(self):
+        return ({k: list(v) for k, v in self.hooks.items()}, dict(self.providers))
+
+    def restore(self, saved) -> None:
+        self.hooks, self.providers = {k: list(v) for k, v in saved[0].items()}, dict(saved[1])
+
 
 def install(app) -> Registry:
     return app.extensions.setdefault("planguard", Registry())
@@ -47,5 +58,13 @@ def add(name: str, hook, app=None) -> None:
     registry(app).add(name, hook)
 
 
-def hooks(name: str) -> list:
-    return registry().get(name)
+def hooks(name: str, app=None) -> list:
+    return registry(app).get(name)
+
+
+def provide(name: str, provider, app=None) -> None:
+    registry(app).provide(name, provider)
+
+
+def provider(name: str, app=None):
+    return registry(app).provider(name)

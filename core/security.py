@@ -132,6 +132,7 @@ _EVALUATION = r"EvaluationScorecardView|DepartmentAssessmentView|DepartmentAsses
               r"|LeadershipDecisions|SharingRequests|SharingUsage"
 _EVALUATION_READ = r"can_(list|show|get|info|chart|download|queue|agenda|evidence|attachment)" \
                    r"|menu_access"
+_JOBS = (r"JobView", r"can_status")  # the page of a background job one started
 _OWN_ACCOUNT = (r"ResetMyPasswordView|(PlanGuard)?UserDBModelView|UserInfoEditView",
                 r"can_this_form_(get|post)|can_userinfo|can_resetmypassword")
 ROLE_POLICY = {
@@ -150,7 +151,8 @@ ROLE_POLICY = {
         (r"BudgetChangeApi|BudgetChangeView|ProjectFundingView", r"can_decide"),
         (_RISK, _READ),
         (_ESCALATION, r"can_escalation|can_rate|menu_access"),
-        (_REPORTS, _REPORT_READ), _DASHBOARD, _DISCLOSURE,
+        (_REPORTS, _REPORT_READ), _DASHBOARD, _DISCLOSURE, _JOBS,
+        (r"DuplicatesView", r"can_scan"), (r"RiskPagesView", r"can_refresh"),
         (_EVALUATION + r"|TrainingImportView|TrainingImport", _EVALUATION_READ + r"|can_import"),
         (r"DepartmentAssessmentView|PostEvaluationView|TrainingRecordView|LeadershipDecisionView"
          r"|SharingRequestView|DepartmentAssessmentApi|PostEvaluationApi|TrainingRecordApi"
@@ -173,7 +175,7 @@ ROLE_POLICY = {
         _FUNDING_RECORDS,
         (_RISK, _READ),
         (r"RiskView|RiskApi", r"can_(add|edit|post|put)"),
-        _DASHBOARD, _DISCLOSURE,
+        _DASHBOARD, _DISCLOSURE, _JOBS,
         (_EVALUATION, _EVALUATION_READ),
         (r"ModerationView|PublicEvaluationApi", r"can_reply"),
         (r"SharingRequestView|SharingRequestApi", r"can_(add|post|decide)"), _PUBLIC_FEEDBACK,
@@ -186,7 +188,7 @@ ROLE_POLICY = {
         (_FUNDING, _READ),
         (_RISK, _READ),
         (_ESCALATION, r"can_escalation|menu_access"),
-        (_REPORTS, _REPORT_READ), _DASHBOARD, _DISCLOSURE,
+        (_REPORTS, _REPORT_READ), _DASHBOARD, _DISCLOSURE, _JOBS,
         (_EVALUATION, _EVALUATION_READ), _PUBLIC_FEEDBACK,
     ],
 }

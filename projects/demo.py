@@ -13,6 +13,7 @@ from pathlib import Path
 from flask import current_app
 from sqlalchemy import func, insert, select, text
 
+from core import registry, summaries
 from core.audit import AuditEvent, current_actor, utcnow
 from core.extensions import db
 from plan.models import Department, PlanTask
@@ -26,15 +27,13 @@ STATUS_WEIGHTS = {
     s.EVALUATED: 7, s.CLOSED: 6,
 }
 DECIDED = {s.RETURNED: "return", s.REJECTED: "reject"}
-# Other packages add their demo rows (funding, milestones, risks) for the projects just seeded:
-# hook(project_rows, rng) with project_rows as inserted (dicts with id, status, dates, budget).
-# Registered in app.register_rules().
-_HOOKS: list = []
 
 
-def add_demo_hook(hook) -> None:
-    if hook not in _HOOKS:
-        _HOOKS.append(hook)
+def add_demo_hook(hook, app=None) -> None:
+    """Other packages add their demo rows (funding, milestones, risks) for the projects just
+    seeded: hook(project_rows, rng) with project_rows as inserted (dicts with id, status,
+    dates, budget). Registered in app.register_rules()."""
+    registry.add("demo", hook, app)
 
 
 BUDGET_STEPS = [Decimal(x) for x in ("80000", "150000", "300000", "500000", "800000",
@@ -105,10 +104,14 @@ def seed_projects(count: int, seed: int = 2012, prefix: str = "DEMO") -> int:
     _sync_sequences("project", "review")
     _audit_inserts("project", project_rows)
     _audit_inserts("review", review_rows)
-    for hook in _HOOKS:
+    for hook in registry.hooks("demo"):
         hook(project_rows, random.Random(seed + 1))
     from projects.guard.services import bump_version
     bump_version(db.session)  # bulk inserts pass no ORM hook: tell the duplicate index
+    summaries.bump(db.session)  # ... and the cached summaries
+    # Planner statistics for the new rows: SQLite without them walks the wrong index for the
+    # paged lists (overdue milestones: 80 ms sorting instead of 2 ms walking planned_date).
+    db.session.execute(text("ANALYZE"))
     return len(project_rows)
 
 

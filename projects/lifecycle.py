@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from core import registry
 from core.audit import set_audit_note, utcnow
 from core.errors import Conflict, NotAllowed, ValidationFailed
 from core.extensions import db
@@ -47,15 +48,12 @@ STEPS = (
 _BY_PAIR = {(st.source, st.target): st for st in STEPS}
 
 # Gates and warnings that other parts of PlanGuard add (milestones, funding, the duplicate
-# guard): check(project) returns a message or None. A gate's message refuses the step; a
-# warning's message is shown and the step goes ahead. Registered in app.register_rules().
-_GATES: dict[str, list] = {}
+# guard), kept on the app (core.registry) and registered in app.register_rules():
+# check(project) returns a message or None. A gate's message refuses the step; a warning's
+# message is shown and the step goes ahead. Follow-ups: after(project, user) runs once the
+# project has its new status, in the same transaction (a failure rolls the step back), e.g.
+# milestones planned on approval; it may return a warning to show.
 STAGE_APPROVED = "stage_approved"  # gate key for the approval of a review stage before the last
-_WARNINGS: dict[str, list] = {}
-# Follow-ups of a step: after(project, user) runs once the project has its new status, in the
-# same transaction (a failure rolls the step back), e.g. milestones planned on approval; it
-# may return a warning to show.
-_AFTER: dict[str, list] = {}
 # What the deciding user supplied beyond a comment (e.g. justifications per duplicate match);
 # gates read it and may leave results in it (e.g. the frozen duplicate check) for the Review.
 _decision = contextvars.ContextVar("planguard_decision", default=None)
@@ -74,23 +72,20 @@ def current_decision() -> dict:
     return _decision.get() or {}
 
 
-def add_gate(target: str, check) -> None:
-    if check not in _GATES.setdefault(target, []):
-        _GATES[target].append(check)
+def add_gate(target: str, check, app=None) -> None:
+    registry.add(f"gate:{target}", check, app)
 
 
-def add_warning(target: str, check) -> None:
-    if check not in _WARNINGS.setdefault(target, []):
-        _WARNINGS[target].append(check)
+def add_warning(target: str, check, app=None) -> None:
+    registry.add(f"warning:{target}", check, app)
 
 
-def add_after(target: str, action) -> None:
-    if action not in _AFTER.setdefault(target, []):
-        _AFTER[target].append(action)
+def add_after(target: str, action, app=None) -> None:
+    registry.add(f"after:{target}", action, app)
 
 
 def run_gates(project: Project, target: str) -> None:
-    for check in _GATES.get(target, []):
+    for check in registry.hooks(f"gate:{target}"):
         refusal = check(project)
         if refusal:
             raise ValidationFailed(refusal)
@@ -132,7 +127,8 @@ def transition(project: Project, target: str, user=None, comment: str = "",
         raise ValidationFailed(_("Say why: a comment is required to %(action)s.",
                                  action=step.label), {"comment": _("This field is required.")})
     _check_preconditions(project, step)
-    warnings = [w for w in (check(project) for check in _WARNINGS.get(target, [])) if w]
+    warnings = [w for w in (check(project) for check in registry.hooks(f"warning:{target}"))
+                if w]
     if step.decision:
         decision = current_decision()
         stages.record_decision(project, decision.get("stage", stage), step.decision, user,
@@ -143,7 +139,7 @@ def transition(project: Project, target: str, user=None, comment: str = "",
     if target == s.SUBMITTED:
         project.submitted_at = utcnow()
     db.session.flush()
-    for action in _AFTER.get(target, []):
+    for action in registry.hooks(f"after:{target}"):
         warnings.append(action(project, user))
     set_audit_note(db.session, None)
     return [str(w) for w in warnings if w]

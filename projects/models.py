@@ -3,8 +3,8 @@ import datetime as dt
 from decimal import Decimal
 
 from flask_appbuilder import Model
-from sqlalchemy import (JSON, Boolean, Column, Date, DateTime, ForeignKey, Integer, Numeric, String,
-                        Table, Text)
+from sqlalchemy import (JSON, Boolean, Column, Date, DateTime, ForeignKey, Index, Integer, Numeric,
+                        String, Table, Text)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.audit import Audited, utcnow
@@ -47,6 +47,8 @@ class Project(Audited, Model):
     status: Mapped[str] = mapped_column(String(20), nullable=False, default="draft", index=True)
     listed_in_plan: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     submitted_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    # the review queue walks waiting projects oldest first
+    __table_args__ = (Index("ix_project_status_submitted", "status", "submitted_at"),)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
     created_by: Mapped[str | None] = mapped_column(String(128))
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, default=utcnow,

@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from marshmallow import ValidationError
 from sqlalchemy import select
 
-from core import scoping
+from core import registry, scoping
 from core.errors import NotAllowed, ValidationFailed
 from core.extensions import db
 from core.security import ADMIN, OFFICE, has_role, is_department_scoped
@@ -24,15 +24,13 @@ from core.schemas import localized
 from projects.schemas import ProjectInputSchema, ProjectUpdateSchema
 
 MAX_BUDGET = Decimal("999999999999.99")
-# Checks other packages add to every project write (e.g. budgets: an approved project's budget
-# changes only through a change request): check(project) -> {field: message}. Registered in
-# app.register_rules().
-_PROJECT_CHECKS: list = []
 
 
-def add_project_check(check) -> None:
-    if check not in _PROJECT_CHECKS:
-        _PROJECT_CHECKS.append(check)
+def add_project_check(check, app=None) -> None:
+    """A check other packages add to every project write (e.g. budgets: an approved project's
+    budget changes only through a change request): check(project) -> {field: message}.
+    Registered in app.register_rules()."""
+    registry.add("project_check", check, app)
 
 
 # --- who sees and changes what -------------------------------------------------------------
@@ -177,7 +175,7 @@ def apply_input(project: Project, data: dict) -> dict:
 
 def _checked(project: Project, reference_errors: dict) -> None:
     errors = {**validate_project(project), **reference_errors}
-    for check in _PROJECT_CHECKS:
+    for check in registry.hooks("project_check"):
         errors.update(check(project) or {})
     if errors:
         raise ValidationFailed(_("The project has invalid fields."), errors)

@@ -313,11 +313,11 @@ def check_post_evaluation(ids, on):
     return applicable, failures
 
 
-def install() -> None:
+def install(app=None) -> None:
     for rule_id, check in (("C01", check_plan_task), ("C02", check_duplicate_justified),
                            ("C03", check_no_early_disbursement),
                            ("C04", check_plan_equals_budget), ("C05", check_payments_within),
                            ("C06", check_supervision), ("C07", check_security_assessment),
                            ("C08", check_overdue_noted), ("C09", check_acceptance_and_audit),
                            ("C10", check_cost_variance), ("C12", check_post_evaluation)):
-        add_check(rule_id, check)
+        add_check(rule_id, check, app)

@@ -11,6 +11,7 @@ from core.security import AUDITOR, OFFICE, PROJECT_MANAGER, has_role, is_departm
 from projects import enums as s
 from projects.guard.models import DuplicateCheck
 from projects.models import Project, Review
+from projects.schedule import findings
 from projects.schedule.enums import OPEN_MILESTONE
 from projects.schedule.models import AuditFinding, Milestone
 
@@ -44,7 +45,7 @@ def office_dashboard(user) -> dict:
 
 def _overdue_findings(user, limit):
     query = (select(AuditFinding).join(Project, Project.id == AuditFinding.project_id)
-             .where(AuditFinding.status == "open", AuditFinding.deadline < clock.today())
+             .where(findings.overdue_clause())
              .order_by(AuditFinding.deadline).limit(limit))
     return db.session.scalars(_visible(query, user)).all()
 

@@ -53,5 +53,5 @@ def high_risk_rows(ids):
         .order_by(Risk.score.desc(), Project.code).execution_options(yield_per=2000))
 
 
-def install() -> None:
-    add_check("C11", check_high_risks)
+def install(app=None) -> None:
+    add_check("C11", check_high_risks, app)

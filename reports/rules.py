@@ -15,7 +15,7 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 
-from core import clock, scoping
+from core import clock, registry, scoping
 from core.extensions import db
 from plan.models import Department, PlanTask
 from projects.models import Project, project_plan_task
@@ -26,16 +26,19 @@ SEVERITIES = {"high": _l("High"), "medium": _l("Medium"), "low": _l("Low")}
 
 # id -> check(scope_ids_subquery, on) -> (applicable ids or None for all in scope,
 # {project id: evidence}). Filled by reports.checks and, when the risk register is present,
-# reports.risk_check (app.register_rules).
-_CHECKS: dict = {}
+# reports.risk_check (app.register_rules), kept on the app (core.registry).
 
 
-def add_check(rule_id: str, check) -> None:
-    _CHECKS[rule_id] = check
+def registered_checks(app=None) -> dict:
+    return registry.registry(app).providers.setdefault("compliance_checks", {})
+
+
+def add_check(rule_id: str, check, app=None) -> None:
+    registered_checks(app)[rule_id] = check
 
 
 def has_check(rule_id: str) -> bool:
-    return rule_id in _CHECKS
+    return rule_id in registered_checks()
 
 
 @dataclass(frozen=True)
@@ -78,7 +81,7 @@ def load_rules(path: str | None = None) -> tuple:
 
 def active_rules() -> list[Rule]:
     """The rules of the data file that have a check installed (C11 needs the risk register)."""
-    return [r for r in load_rules() if r.id in _CHECKS]
+    return [r for r in load_rules() if r.id in registered_checks()]
 
 
 def rule_params(rule_id: str) -> dict:
@@ -175,7 +178,7 @@ def evaluate(filters: Filters | None = None, on: dt.date | None = None) -> Resul
     in_scope = {p[0] for p in result.projects}
     ids = scope.subquery()
     for rule in rules:
-        applicable, failures = _CHECKS[rule.id](ids, on)
+        applicable, failures = registered_checks()[rule.id](ids, on)
         applicable = in_scope if applicable is None else set(applicable) & in_scope
         outcomes = {pid: PASS for pid in applicable}
         evidence = {}
@@ -186,3 +189,31 @@ def evaluate(filters: Filters | None = None, on: dt.date | None = None) -> Resul
         result.outcomes[rule.id] = outcomes
         result.evidence[rule.id] = evidence
     return result
+
+
+def _scope_key(filters: Filters) -> tuple:
+    from core.security import is_department_scoped
+    user = filters.user
+    scoped = user is not None and is_department_scoped(user)
+    return (filters.department.id if filters.department else None, filters.date_from,
+            filters.date_to, filters.plan_task.code if filters.plan_task else None,
+            ("department", user.department_id) if scoped else None)
+
+
+def evaluate_cached(filters: Filters | None = None, on: dt.date | None = None) -> Result:
+    """evaluate() once per portfolio version, day, filters and installed checks (the pages
+    and dashboards; the workbook job evaluates afresh). Failures are listed once too."""
+    from core import summaries
+    from risk import costs
+    filters = filters or Filters()
+    on = on or clock.today()
+    checks = tuple((rule_id, id(check))
+                   for rule_id, check in sorted(registered_checks().items()))
+
+    def compute():
+        result = evaluate(filters, on)
+        result.failure_list = list(result.failures())
+        result.failed_count = len(result.failed_projects())
+        return result
+    return summaries.cached("compliance", (on, _scope_key(filters), checks, id(load_rules()),
+                                           id(costs.current_provider())), compute)

@@ -25,7 +25,7 @@ from projects import enums as s
 from projects.models import Project
 from projects.schedule.enums import DONE, OPEN_MILESTONE
 from projects.schedule.models import Milestone
-from reports.rules import FAIL, PASS, Filters, evaluate
+from reports.rules import FAIL, PASS, Filters, evaluate_cached
 
 INDICATORS = {
     "on_time_milestones": _l("On-time milestones"),
@@ -98,8 +98,19 @@ def department_scorecard(on: dt.date | None = None, user=None) -> list[Card]:
                   key=lambda c: (-(c.score or 0), c.department))
 
 
+def cached_scorecard(on: dt.date | None = None) -> list[Card]:
+    """department_scorecard() once per portfolio version, day, weights and rules (the page)."""
+    from core import summaries
+    from reports.rules import load_rules, registered_checks
+    on = on or clock.today()
+    key = (on, tuple(sorted(weights().items())), id(load_rules()),
+           tuple((k, id(v)) for k, v in sorted(registered_checks().items())),
+           current_app.config["MILESTONE_GRACE_DAYS"])
+    return summaries.cached("scorecard", key, lambda: department_scorecard(on))
+
+
 def _compliance(cards, on, user):
-    result = evaluate(Filters(user=user), on)
+    result = evaluate_cached(Filters(user=user), on)
     dep_of = {pid: dep for pid, _c, _n, dep, _s in result.projects}
     by_name = {c.department: c for c in cards.values()}
     tally = {}

@@ -3,7 +3,7 @@ charts, and the public disclosure page (no login)."""
 import datetime as dt
 import os
 
-from flask import Response, abort, g, request
+from flask import Response, abort, g, redirect, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_appbuilder.security.decorators import permission_name
 from flask_babel import gettext as _
@@ -14,7 +14,7 @@ from core.export import csv_response, send_xlsx
 from core.extensions import db
 from plan.models import Department, PlanTask
 from reports import charts, coverage as cov, disclosure
-from reports.rules import FAIL, NA, OUTCOMES, PASS, SEVERITIES, Filters, evaluate
+from reports.rules import FAIL, NA, OUTCOMES, PASS, SEVERITIES, Filters, evaluate_cached
 
 TEMPLATES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "templates")
 
@@ -65,14 +65,19 @@ class ComplianceView(BaseView):
     @has_access
     @permission_name("list")
     def index(self):
+        from core.paging import page_args, paged_list
         filters = request_filters()
-        result = evaluate(filters)
+        result = evaluate_cached(filters)
         summary = [(rule, result.counts(rule.id)) for rule in result.rules]
-        failures = list(result.failures())
+        failures = result.failure_list
+        rule = request.args.get("rule") or None
+        if rule:
+            failures = [f for f in failures if f[0].id == rule]
+        page = paged_list(failures, *page_args(default_size=100))
         departments, tasks = _choices()
         return self.render_template(
-            "reports/compliance.html", result=result, summary=summary,
-            failures=failures[:200], failure_count=len(failures), filters=filters,
+            "reports/compliance.html", result=result, summary=summary, page=page,
+            failures=page.items, failure_count=page.total, filters=filters,
             departments=departments, tasks=tasks, outcomes=OUTCOMES, severities=SEVERITIES,
             PASS=PASS, FAIL=FAIL, NA=NA, args=request.args)
 
@@ -80,10 +85,12 @@ class ComplianceView(BaseView):
     @has_access
     @permission_name("download")
     def download(self):
-        from reports.workbook import write_compliance_workbook
-        filters = request_filters()
-        return send_xlsx(lambda file: write_compliance_workbook(file, filters),
-                         f"compliance-{clock.today()}.xlsx")
+        """The workbook is written by a background job: start it, then follow its page."""
+        from core import jobs
+        from reports.jobs import filter_params
+        job = jobs.enqueue("compliance_workbook", filter_params(request_filters()),
+                           _user().username)
+        return redirect(url_for("JobView.show", job_id=job.id))
 
 
 class CoverageView(BaseView):
@@ -115,8 +122,8 @@ class ScorecardView(BaseView):
     @has_access
     @permission_name("list")
     def index(self):
-        from reports.scorecard import INDICATORS, department_scorecard, weights
-        return self.render_template("reports/scorecard.html", cards=department_scorecard(),
+        from reports.scorecard import INDICATORS, cached_scorecard, weights
+        return self.render_template("reports/scorecard.html", cards=cached_scorecard(),
                                     indicators=INDICATORS, weights=weights())
 
     @expose("/download")
@@ -142,7 +149,7 @@ class DashboardView(BaseView):
         from core.security import ADMIN, AUDITOR, OFFICE, has_role
         if not has_role(user, ADMIN, AUDITOR, OFFICE):
             abort(404)
-        return _png(charts.failures_png(evaluate(Filters(user=user)),
+        return _png(charts.failures_png(evaluate_cached(Filters(user=user)),
                                         _("Compliance by rule")))
 
     @expose("/coverage.png")

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
+from sqlalchemy.orm import contains_eager
 
 from core import clock, scoping
 from core.audit import current_actor
@@ -70,6 +71,8 @@ def evidence_for(projects: list[Project], on: dt.date) -> dict:
     open_findings = (AuditFinding.status == FINDING_OPEN, AuditFinding.project_id.in_(ids))
     findings_all = _counts(select(AuditFinding.project_id, func.count()).where(*open_findings)
                            .group_by(AuditFinding.project_id))
+    costs_all = costs.cost_variances(projects)
+    costs_recent = costs.cost_variances(projects, since=start)
     result = {}
     for p in projects:
         mine = rows.get(p.id, [])
@@ -78,12 +81,12 @@ def evidence_for(projects: list[Project], on: dt.date) -> dict:
         recent_rows = [r for r in mine if r[3] in OPEN_MILESTONE or
                        (r[2] is not None and start <= r[2] <= on)]
         views = []
-        for window_rows, risks, findings, since in (
-                (mine, risks_all, findings_all, None),
-                (recent_rows, risks_all, findings_all, start)):
+        for window_rows, risks, findings, cost in (
+                (mine, risks_all, findings_all, costs_all[p.id]),
+                (recent_rows, risks_all, findings_all, costs_recent[p.id])):
             variance = schedule.variance_of(p.start_date, p.end_date, window_rows, on)
             views.append(scoring.Evidence(
-                cost_percent=costs.cost_variance(p, since=since),
+                cost_percent=cost,
                 cost_available=costs.cost_rule_active(),
                 schedule_percent=variance.percent, schedule_days=variance.days,
                 open_high_risks=risks.get(p.id, 0), overdue_milestones=variance.overdue,
@@ -201,14 +204,102 @@ def rating_history(project: Project) -> list[RatingEntry]:
 
 def escalation(user, on: dt.date | None = None) -> dict:
     """The Office's escalation list: open risks scoring at or above the threshold (15), and
-    projects rated at or below the threshold (2) by the rules (either view) or by hand."""
-    from risk.services import risk_query
-
+    projects rated at or below the threshold (2) by the rules (either view) or by hand.
+    Everything at once, for exports; pages use escalated_projects and escalated_risks."""
     rules = scoring.load_rules()["escalation"]
-    risks = list(db.session.scalars(risk_query(user, active_only=True).where(
-        Risk.score >= rules["score_at_least"]).order_by(Risk.score.desc(), Project.code)))
-    limit = rules["rating_at_most"]
-    projects = [r for r in rate_projects(rated_projects(user), on) if r.worst <= limit]
-    projects.sort(key=lambda r: (r.worst, r.cumulative.rating, r.project.code))
-    return {"risks": risks, "projects": projects, "score_at_least": rules["score_at_least"],
-            "rating_at_most": limit}
+    rows = escalated_projects(user, on)
+    projects = _projects_by_id([r.project_id for r in rows])
+    return {"risks": list(db.session.scalars(escalated_risks(user))),
+            "projects": [EscalatedProject(r, projects[r.project_id]) for r in rows],
+            "score_at_least": rules["score_at_least"], "rating_at_most": rules["rating_at_most"]}
+
+
+@dataclass(frozen=True)
+class Escalated:
+    """An escalated project in a cached summary: plain data, no ORM object."""
+    project_id: int
+    code: str
+    name: str
+    department_id: int
+    worst: int
+    cumulative: int
+    recent: int
+    manual: int | None
+    manual_reason: str | None
+    contributions: tuple  # (key, value, points) of the cumulative view
+
+
+class EscalatedProject:
+    """An Escalated row with its Project loaded for the page (the shape templates use)."""
+
+    def __init__(self, row: Escalated, project: Project):
+        self.row, self.project = row, project
+        self.cumulative = _Shown(row.cumulative, row.contributions)
+        self.recent = _Shown(row.recent, ())
+        self.manual = _Shown(row.manual, (), row.manual_reason) if row.manual else None
+
+
+@dataclass
+class _Shown:
+    rating: int
+    raw: tuple
+    reason: str | None = None
+
+    @property
+    def contributions(self):
+        return [scoring.Contribution(key, value, None, points) for key, value, points in self.raw]
+
+
+def _projects_by_id(ids) -> dict:
+    return {p.id: p for p in db.session.scalars(select(Project).where(Project.id.in_(ids)))} \
+        if ids else {}
+
+
+def escalated_projects(user, on: dt.date | None = None) -> list[Escalated]:
+    """Projects rated at or below the escalation threshold, worst first: rating every watched
+    project takes seconds at 20,000 projects, so the list is a summary cached per portfolio
+    version, day, scope and cost provider (core.summaries)."""
+    from core import summaries
+    from core.security import is_department_scoped
+    on = on or clock.today()
+    scope = user.department_id if user is not None and is_department_scoped(user) else None
+    return summaries.cached("escalated_projects", (on, scope, id(costs.current_provider())),
+                            lambda: _escalated(user, on))
+
+
+def _escalated(user, on) -> list[Escalated]:
+    limit = scoring.load_rules()["escalation"]["rating_at_most"]
+    query = select(Project.id, Project.code, Project.name, Project.department_id,
+                   Project.status, Project.start_date, Project.end_date, Project.budget_total) \
+        .where(Project.status.in_(WATCHED)).order_by(Project.code)
+    clause = scoping.clause(Project, user)
+    projects = list(db.session.execute(query if clause is None else query.where(clause)))
+    out = []
+    for r in rate_projects(projects, on):
+        if r.worst > limit:
+            continue
+        p = r.project
+        out.append(Escalated(p.id, p.code, p.name, p.department_id, r.worst,
+                             r.cumulative.rating, r.recent.rating,
+                             r.manual.rating if r.manual else None,
+                             r.manual.reason if r.manual else None,
+                             tuple((c.key, c.value, c.points)
+                                   for c in r.cumulative.contributions if c.points)))
+    out.sort(key=lambda e: (e.worst, e.cumulative, e.code))
+    return out
+
+
+def escalated_risks(user, department_id=None, q: str = ""):
+    """A SELECT of the open risks at or above the escalation score, highest first."""
+    from core.paging import like_pattern
+    from risk.services import risk_query
+    floor = scoring.load_rules()["escalation"]["score_at_least"]
+    query = risk_query(user, active_only=True).where(Risk.score >= floor)
+    if department_id:
+        query = query.where(Project.department_id == department_id)
+    if q:
+        pattern = like_pattern(q)
+        query = query.where(Project.code.like(pattern, escape="\\")
+                            | Project.name.like(pattern, escape="\\"))
+    return query.options(contains_eager(Risk.project)).order_by(
+        Risk.score.desc(), Project.code, Risk.id)

@@ -71,6 +71,19 @@ def high_bands() -> set[str]:
     return set(load_rules()["high_bands"])
 
 
+def is_high(score) -> bool:
+    """A score in a band that counts as high (data/risk_rules.json)."""
+    return score is not None and band_of(score) in high_bands()
+
+
+def variance_css(percent) -> str:
+    """The page's emphasis of a slip behind plan (positive percent) by its variance band."""
+    if percent is None or percent <= 0:
+        return ""
+    css = {"over": "text-danger", "moderate": "text-warning"}
+    return css.get(variance_band(percent)["key"], "")
+
+
 def high_score_floor() -> int:
     """The lowest score whose band counts as high."""
     return min(low for key, low, _top in band_ranges() if key in high_bands())

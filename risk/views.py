@@ -15,6 +15,7 @@ from wtforms.validators import InputRequired, NumberRange
 from core import clock, scoping
 from core.errors import DomainError
 from core.export import xlsx_response
+from core.extensions import db
 from core.security import OFFICE, current_user, has_role
 from core.viewhelpers import ExportableList, ServiceCheckedView
 from core.web import refusable
@@ -197,9 +198,37 @@ class RiskPagesView(BaseView):
     @has_access
     @permission_name("escalation")
     def escalation(self):
-        return self.render_template("risk/escalation.html", on=clock.today(),
-                                    cost_active=costs.cost_rule_active(),
-                                    **rating.escalation(current_user()))
+        """Both lists paged (projects from the cached summary, risks in SQL), filtered by
+        department and searched by code or name."""
+        from core.paging import page_args, paged_list, paged_query, search_text
+        user, q = current_user(), search_text()
+        department = request.args.get("department", type=int) or None
+        rows = rating.escalated_projects(user)
+        if department:
+            rows = [r for r in rows if r.department_id == department]
+        if q:
+            rows = [r for r in rows if q.lower() in r.code.lower() or q in r.name]
+        page = paged_list(rows, *page_args())
+        projects = rating._projects_by_id([r.project_id for r in page.items])
+        page.items = [rating.EscalatedProject(r, projects[r.project_id]) for r in page.items]
+        risks = paged_query(db.session, rating.escalated_risks(user, department, q),
+                            *page_args("rpage"), param="rpage")
+        rules = scoring.load_rules()["escalation"]
+        return self.render_template(
+            "risk/escalation.html", on=clock.today(), cost_active=costs.cost_rule_active(),
+            projects=page.items, page=page, risks=risks.items, risks_page=risks,
+            departments=_departments(), score_at_least=rules["score_at_least"],
+            rating_at_most=rules["rating_at_most"],
+            may_refresh=user is not None and has_role(user, OFFICE))
+
+    @expose("/refresh", methods=["POST"])
+    @has_access
+    @permission_name("refresh")
+    def refresh(self):
+        """`risk refresh` as a background job."""
+        from core import jobs
+        job = jobs.enqueue("risk_refresh", {}, current_user().username)
+        return redirect(url_for("JobView.show", job_id=job.id))
 
     @expose("/escalation/export.xlsx")
     @has_access
@@ -230,6 +259,14 @@ class RiskPagesView(BaseView):
              "reason": request.form.get("reason", "")}, user),
             _("The manual rating is recorded."),
             url_for("ProjectModelView.show", pk=project_id) + "#risk-panel")
+
+
+def _departments():
+    from sqlalchemy import select
+
+    from plan.models import Department
+    return db.session.execute(select(Department.id, Department.name)
+                              .order_by(Department.code)).all()
 
 
 def _int(value):
@@ -266,6 +303,8 @@ def project_risk(project) -> dict:
 
 
 def register_template_helpers(app) -> None:
-    app.jinja_env.globals.update(project_risk=project_risk, risk_contributions=CONTRIBUTIONS,
+    app.jinja_env.globals.update(project_risk=project_risk, risk_is_high=scoring.is_high,
+                                 variance_css=scoring.variance_css,
+                                 risk_contributions=CONTRIBUTIONS,
                                  risk_notes=NOTES, risk_variance_bands=VARIANCE_BANDS,
                                  risk_windows=WINDOWS)

@@ -120,12 +120,14 @@ def clean(app):
         purge_audit_trail(db.session.connection())
         from projects.guard.services import bump_version
         bump_version(db.session)  # rows went without ORM events: tell the duplicate index
+        from core import summaries
+        summaries.bump(db.session)  # ... and the cached summaries
         db.session.commit()
         db.session.remove()
 
 
 KEPT_TABLES = {"plan", "plan_task", "department", "guard_version", "funding_source",
-               "audit_event", "audit_chain_head"}
+               "audit_event", "audit_chain_head", "portfolio_version"}
 
 
 def purge_audit_trail(connection):
@@ -267,10 +269,11 @@ def get_project(project_id):
 
 
 @pytest.fixture
-def no_cost_provider():
-    """An installation without the funding package's cost figures (risk/costs.py contract)."""
-    from risk import costs
-    saved = costs._provider
-    costs.unregister_cost_variance()
-    yield
-    costs.register_cost_variance(saved)
+def hooks(app):
+    """The app's registry of hooks and providers (core.registry) for this test: change it
+    freely (e.g. `hooks.remove("gate:")`, `hooks.provide("cost_variance", None)`); it is put
+    back afterwards."""
+    from core import registry
+    saved = registry.registry(app).snapshot()
+    yield registry.registry(app)
+    registry.registry(app).restore(saved)

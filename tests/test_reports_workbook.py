@@ -66,8 +66,17 @@ def test_cli_filters_by_department(app, make_project, runner, tmp_path):
 def test_web_download_for_auditor_and_office_not_for_manager(app, make_project, web):
     _failing_portfolio(app, make_project)
     for user in ("auditor", "office"):
-        response = web.as_user(user).get("/reports/compliance/download")
+        browser = web.as_user(user)
+        # the workbook is a background job (immediate in tests): its page, then the file
+        started = browser.get("/reports/compliance/download")
+        assert started.status_code == 302 and "/jobs/" in started.location
+        job_page = browser.get(started.location).get_data(as_text=True)
+        assert 'id="job-download"' in job_page
+        status = browser.get(started.location + ".json").get_json()
+        assert status["done"] and status["download"]
+        response = browser.get(started.location + "/download")
         assert response.status_code == 200
+        assert "attachment" in response.headers["Content-Disposition"]
         book = openpyxl.load_workbook(io.BytesIO(response.data))
         assert "合规矩阵" in book.sheetnames
     assert web.as_user("pm").get("/reports/compliance/download").status_code in (302, 403)

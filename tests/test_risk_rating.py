@@ -19,7 +19,8 @@ def test_a_project_on_plan_is_rated_5(app, make_project):
 
 
 def test_without_a_cost_provider_the_rating_says_cost_is_not_available(app, make_project,
-                                                                       no_cost_provider):
+                                                                       hooks):
+    hooks.provide("cost_variance", None)  # an installation without the funding package
     pid = make_project(status="in_construction")
     cost = next(c for c in rate(app, pid).cumulative.contributions if c.key == "cost_variance")
     assert cost.value is None and cost.note == "cost_rule_inactive"

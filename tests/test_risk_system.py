@@ -133,10 +133,10 @@ def test_closing_a_project_closes_its_system_risks(app, make_project):
     assert system_risks(app, pid) == [("overdue_milestone", "closed")]
 
 
-def test_cost_rule_is_inactive_without_the_funding_package(web, app, make_project,
-                                                          no_cost_provider):
+def test_cost_rule_is_inactive_without_the_funding_package(web, app, make_project, hooks):
     from risk import costs
-    assert not costs.cost_rule_active()
+    costs.unregister_cost_variance(app)  # an installation without the funding package
+    assert not costs.cost_rule_active(app)
     pid = make_project(status="in_construction")
     refresh(app, pid)
     assert system_risks(app, pid, "cost_variance") == []
@@ -146,25 +146,23 @@ def test_cost_rule_is_inactive_without_the_funding_package(web, app, make_projec
     assert 'data-key="cost_variance" data-points="0"' in page and "资金" in page
 
 
-def test_cost_rule_with_a_registered_provider(web, app, make_project, no_cost_provider):
+def test_cost_rule_with_a_registered_provider(web, app, make_project, hooks):
     from risk import costs
     figures = {}
-    costs.register_cost_variance(lambda project, since=None: figures.get((project.code, since)))
-    try:
-        pid = make_project(status="in_construction")
-        figures[("TC-2013-001", None)] = Decimal("-35.0")
-        refresh(app, pid)
-        assert system_risks(app, pid) == [("cost_variance", "open")]
-        cost = next(c for c in rate(app, pid).cumulative.contributions
-                    if c.key == "cost_variance")
-        assert (cost.band, cost.points) == ("over", 2)
-        assert rate(app, pid).recent.contributions[0].note == "no_cost_data"
-        figures[("TC-2013-001", None)] = Decimal("8")
-        refresh(app, pid)
-        assert system_risks(app, pid) == [("cost_variance", "closed")]
-        assert rate(app, pid).cumulative.rating == 5
-    finally:
-        costs.unregister_cost_variance()  # no_cost_provider puts budgets' provider back
+    costs.register_cost_variance(lambda project, since=None: figures.get((project.code, since)),
+                                 app=app)
+    pid = make_project(status="in_construction")
+    figures[("TC-2013-001", None)] = Decimal("-35.0")
+    refresh(app, pid)
+    assert system_risks(app, pid) == [("cost_variance", "open")]
+    cost = next(c for c in rate(app, pid).cumulative.contributions
+                if c.key == "cost_variance")
+    assert (cost.band, cost.points) == ("over", 2)
+    assert rate(app, pid).recent.contributions[0].note == "no_cost_data"
+    figures[("TC-2013-001", None)] = Decimal("8")
+    refresh(app, pid)
+    assert system_risks(app, pid) == [("cost_variance", "closed")]
+    assert rate(app, pid).cumulative.rating == 5
 
 
 def test_flask_risk_refresh_covers_every_project(runner, app, make_project):
@@ -188,7 +186,7 @@ def test_cost_rule_reads_the_funding_figures(app, make_project):
     from core.audit import acting_as
     from risk import costs
     from budgets.services import request_change
-    assert costs.cost_rule_active()
+    assert costs.cost_rule_active(app)
     pid = make_project(status="in_construction", funded=True)  # 2,500,000 in one 2013 line
     with app.app_context(), acting_as("pm"):
         request_change({"project": pid, "reason": "增加乡镇点位", "new_budget_total": "3500000.00",

@@ -1,14 +1,14 @@
 """guard: sentence vectors and analysed text stored per project
 
 Revision ID: b7e1c2d3a4f5
-Revises: ab58b8f072c9
+Revises: c15a0f1e2d3b
 Create Date: 2026-12-02 04:30:00
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = 'b7e1c2d3a4f5'
-down_revision = 'ab58b8f072c9'
+down_revision = 'c15a0f1e2d3b'
 branch_labels = None
 depends_on = None
 

@@ -2,8 +2,8 @@
 import datetime as dt
 
 from flask_appbuilder import Model
-from sqlalchemy import (JSON, Boolean, DateTime, Float, ForeignKey, Integer, LargeBinary,
-                        String, Text)
+from sqlalchemy import (JSON, Boolean, DateTime, Float, ForeignKey, Index, Integer,
+                        LargeBinary, String, Text)
 from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
 from core.audit import Audited, utcnow
@@ -76,3 +76,39 @@ class ProjectVector(Model):
 
     project: Mapped[Project] = relationship(backref=backref(
         "guard_vector", uselist=False, cascade="all, delete-orphan", passive_deletes=True))
+
+
+class DuplicateScan(Model):
+    """One run of the portfolio scan (a background job): when, at which threshold, how many
+    suspected pairs. The suspected-pairs page reads the newest finished scan."""
+
+    __tablename__ = "duplicate_scan"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    started_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    started_by: Mapped[str] = mapped_column(String(128), nullable=False)
+    status: Mapped[str] = mapped_column(String(16), nullable=False, default="running")
+    threshold: Mapped[float | None] = mapped_column(Float)
+    projects: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    pairs: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    guard_version: Mapped[int | None] = mapped_column(Integer)  # the index the scan read
+
+
+class DuplicatePair(Model):
+    """A suspected pair of a scan, each pair once (a before b in the scan's order)."""
+
+    __tablename__ = "duplicate_pair"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    scan_id: Mapped[int] = mapped_column(ForeignKey("duplicate_scan.id", ondelete="CASCADE"),
+                                         nullable=False)
+    a_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"),
+                                      nullable=False, index=True)
+    b_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"),
+                                      nullable=False, index=True)
+    score: Mapped[float] = mapped_column(Float, nullable=False)
+    reasons: Mapped[list] = mapped_column(JSON, nullable=False, default=list)
+
+    a: Mapped[Project] = relationship(foreign_keys=[a_id])
+    b: Mapped[Project] = relationship(foreign_keys=[b_id])
+
+    __table_args__ = (Index("ix_duplicate_pair_scan_score", "scan_id", "score"),)

@@ -16,6 +16,9 @@ from pathlib import Path
 import jieba
 
 jieba.setLogLevel(60)
+# Its own tokenizer: words other code adds to jieba's default one must not change how this
+# engine segments (the model was fitted on this segmentation).
+_tokenizer = jieba.Tokenizer()
 LEXICON_FILE = Path(__file__).resolve().parents[2] / "data" / "guard_lexicon.json"
 CLAUSE_SPLIT = re.compile(r"[，,。;；：:!！?？\n、]")
 SENTENCE_END = "，,。;；：:!！?？\n"
@@ -43,7 +46,7 @@ class Lexicon:
 def lexicon() -> Lexicon:
     data = json.loads(LEXICON_FILE.read_text(encoding="utf-8"))
     for term in data["terms"]:
-        jieba.add_word(term, freq=20000)
+        _tokenizer.add_word(term, freq=20000)
 
     def alternation(words):
         return re.compile("|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)))
@@ -90,7 +93,7 @@ class TextFeatures:
                    masked=dict(data["masked"]))
 
 
-ANALYSIS_VERSION = "2"  # move it when analyse() changes: stored analyses are then recomputed
+ANALYSIS_VERSION = "3"  # move it when analyse() changes: stored analyses are then recomputed
 
 
 def text_hash(*texts: str) -> str:
@@ -134,7 +137,7 @@ def _inside(position: int, spans) -> bool:
 def words(text: str, lex: Lexicon):
     """(word, position) of the meaningful words of a text."""
     position = 0
-    for word in jieba.lcut(text, HMM=True):
+    for word in _tokenizer.lcut(text, HMM=True):
         start = text.find(word, position)
         position = start + len(word) if start >= 0 else position
         if len(word) < 2 or word in lex.stopwords or not word.strip():
@@ -148,7 +151,7 @@ def places(text: str, lex: Lexicon) -> tuple[set, set]:
     """(territories, sites) named in a text: a word ending in a place suffix, or a name word
     followed by a bare suffix (夏孜盖 + 乡), that is not a generic place (全县, 城区 ...)."""
     territories, sites = set(), set()
-    tokens = jieba.lcut(text, HMM=True)
+    tokens = _tokenizer.lcut(text, HMM=True)
     for i, token in enumerate(tokens):
         candidate = None
         if token in lex.suffixes and i > 0 and _is_name(tokens[i - 1], lex):

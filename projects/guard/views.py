@@ -2,15 +2,18 @@
 side-by-side comparison, and the information resource catalogue."""
 import re
 
-from flask import abort, request
+from flask import abort, redirect, request, url_for
 from flask_appbuilder import BaseView, ModelView, expose, has_access
 from flask_appbuilder.models.sqla.filters import FilterEqual
+from flask_appbuilder.security.decorators import permission_name
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 from sqlalchemy import select
 
+from core import clock
 from core.extensions import db
+from core.paging import page_args
 from core.scoping import Scoped, Visible
 from core.security import current_user, is_department_scoped
 from core.viewhelpers import ServiceCheckedView
@@ -32,24 +35,31 @@ class ReviewQueueView(BaseView):
     @expose("/queue")
     @has_access
     def queue(self):
+        from projects import queue as review_queue
         user = current_user()
-        waiting = list(db.session.scalars(
-            project_query(user).where(Project.status.in_((s.SUBMITTED, s.IN_REVIEW)))
-            .order_by(Project.submitted_at.asc().nulls_first(), Project.id)))
-        returned = list(db.session.scalars(
-            project_query(user).where(Project.status == s.RETURNED).order_by(Project.updated_at)))
-        if is_department_scoped(user):
-            waiting = [p for p in waiting if p.department_id == user.department_id]
-            returned = [p for p in returned if p.department_id == user.department_id]
-        checks = _latest_checks([p.id for p in waiting])
-        now = guard.utcnow()
-        rows = [{"project": p, "age": (now - p.submitted_at).days if p.submitted_at else None,
-                 "stage": s.REVIEW_STAGES.get(reviews.current_stage(p)),
-                 "check": checks.get(p.id)} for p in waiting]
-        returns = [{"project": p, "review": next((r for r in reversed(p.reviews)
-                                                  if r.decision == "return"), None)}
-                   for p in returned]
-        return self.render_template("review_queue.html", rows=rows, returns=returns)
+        filters = review_queue.QueueFilters.from_args(request.args)
+        number, size = page_args()
+        page = review_queue.waiting(user, filters, number, size)
+        returns = review_queue.returned(user, filters, *page_args("rpage", 20))
+        checks = _latest_checks([p.id for p in page.items])
+        now = clock.now()
+        page.items = [{"project": p,
+                       "age": (now - p.submitted_at).days if p.submitted_at else None,
+                       "stage": s.REVIEW_STAGES.get(reviews.current_stage(p)),
+                       "check": checks.get(p.id)} for p in page.items]
+        returns.items = [{"project": p, "review": next((r for r in reversed(p.reviews)
+                                                        if r.decision == "return"), None)}
+                         for p in returns.items]
+        return self.render_template("review_queue.html", rows=page.items, page=page,
+                                    returns=returns.items, returns_page=returns,
+                                    filters=filters, departments=_departments(),
+                                    stages=s.REVIEW_STAGES)
+
+
+def _departments():
+    from plan.models import Department
+    return db.session.execute(select(Department.id, Department.name)
+                              .order_by(Department.code)).all()
 
 
 def _latest_checks(project_ids):
@@ -70,12 +80,27 @@ class DuplicatesView(BaseView):
     @expose("/")
     @has_access
     def pairs(self):
-        result = guard.scan(explain_first=500)
-        projects = {p.id: p for p in db.session.scalars(select(Project).where(Project.id.in_(
-            {pair["a_id"] for pair in result["pairs"][:500]}
-            | {pair["b_id"] for pair in result["pairs"][:500]})))}
-        return self.render_template("duplicate_pairs.html", result=result,
-                                    pairs=result["pairs"][:500], projects=projects)
+        """The newest stored scan, paged; the scan itself runs as a background job."""
+        from core import jobs
+        from projects.guard import stored
+        user = current_user()
+        started = stored.ensure_fresh_scan(user.username)  # a job: runs beside, not in, this request
+        scan = stored.latest_scan()
+        filters = stored.PairFilters.from_args(request.args)
+        page = stored.pairs_page(scan, filters, *page_args()) if scan else None
+        return self.render_template(
+            "duplicate_pairs.html", scan=scan, page=page, filters=filters,
+            departments=_departments(), running=stored.running_scan(),
+            last_job=started or jobs.latest("duplicate_scan"))
+
+    @expose("/scan", methods=["POST"])
+    @has_access
+    @permission_name("scan")
+    def scan(self):
+        """Start the portfolio scan as a background job and show its progress."""
+        from core import jobs
+        job = jobs.enqueue("duplicate_scan", {}, current_user().username)
+        return redirect(url_for("JobView.show", job_id=job.id))
 
     @expose("/compare")
     @has_access

@@ -126,16 +126,40 @@ def check_form_finding(finding: AuditFinding, user, creating: bool) -> None:
         _checked(finding)
 
 
-def overdue_findings(user, on: dt.date | None = None, department_id=None):
-    """Open findings whose rectification deadline has passed, the oldest deadline first."""
+def overdue_clause(on: dt.date | None = None):
+    """The overdue rule as SQL: an open finding whose rectification deadline has passed."""
+    return (AuditFinding.status == OPEN) & (AuditFinding.deadline < (on or clock.today()))
+
+
+def is_overdue(finding: AuditFinding, on: dt.date | None = None) -> bool:
+    """The overdue rule for a loaded finding (as overdue_clause)."""
+    return finding.status == OPEN and finding.deadline < (on or clock.today())
+
+
+def overdue_findings_query(user, on: dt.date | None = None, department_id=None, q: str = ""):
+    """A SELECT of the open findings whose rectification deadline has passed, the oldest
+    deadline first, projects loaded with them."""
+    from sqlalchemy.orm import contains_eager
+
+    from core.paging import like_pattern
     on = on or clock.today()
     query = (select(AuditFinding).join(Project, AuditFinding.project_id == Project.id)
-             .where(AuditFinding.status == OPEN, AuditFinding.deadline < on)
+             .where(overdue_clause(on))
+             .options(contains_eager(AuditFinding.project))
              .order_by(AuditFinding.deadline, AuditFinding.id))
     if department_id is not None:
         query = query.where(Project.department_id == department_id)
+    if q:
+        pattern = like_pattern(q)
+        query = query.where(Project.code.like(pattern, escape="\\")
+                            | Project.name.like(pattern, escape="\\"))
     clause = scoping.clause(Project, user)
-    return list(db.session.scalars(query if clause is None else query.where(clause)))
+    return query if clause is None else query.where(clause)
+
+
+def overdue_findings(user, on: dt.date | None = None, department_id=None):
+    """Open findings whose rectification deadline has passed, the oldest deadline first."""
+    return list(db.session.scalars(overdue_findings_query(user, on, department_id)))
 
 
 def ensure_may_attach(finding: AuditFinding, user) -> None:

@@ -2,7 +2,7 @@
 import datetime as dt
 
 from flask_appbuilder import Model
-from sqlalchemy import JSON, Date, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
 from core.audit import Audited, utcnow
@@ -35,6 +35,9 @@ class Milestone(Audited, Model):
     project: Mapped[Project] = relationship(backref=backref(
         "milestones", order_by="(Milestone.planned_date, Milestone.id)",
         cascade="all, delete-orphan", passive_deletes=True))
+
+    # overdue milestones: open ones by planned date
+    __table_args__ = (Index("ix_milestone_planned_status", "planned_date", "status"),)
 
     def type_label(self):
         label = MILESTONE_TYPES.get(self.type, self.type)

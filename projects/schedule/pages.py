@@ -33,6 +33,12 @@ def _department_filter():
     return None
 
 
+def _departments():
+    from plan.models import Department
+    return db.session.execute(select(Department.id, Department.name)
+                              .order_by(Department.code)).all()
+
+
 def _on() -> dt.date:
     return clock.today()
 
@@ -46,20 +52,44 @@ class ScheduleView(BaseView):
     @has_access
     @permission_name("list")
     def overdue(self):
-        user, department = current_user(), _department_filter()
+        """Overdue milestones and rectifications, paged, by department, searched by code or
+        name."""
+        from core.paging import page_args, paged_query, search_text
+        user, department, q = current_user(), _department_filter(), search_text()
+        chosen = request.args.get("department", type=int) or None
+        if department is None:
+            department = chosen
+        milestones = paged_query(db.session, schedule.overdue_milestones_query(
+            user, _on(), department, q), *page_args(), count_query=schedule.overdue_count_query(
+            user, _on(), department, q))
+        found = paged_query(db.session, findings.overdue_findings_query(
+            user, _on(), department, q), *page_args("fpage"), param="fpage")
         return self.render_template(
             "schedule/overdue.html", on=_on(), grace=schedule.grace_days(),
-            milestones=schedule.overdue_milestones(user, _on(), department, limit=1000),
-            findings=findings.overdue_findings(user, _on(), department),
-            scoped=department is not None)
+            milestones=milestones.items, page=milestones, findings=found.items,
+            findings_page=found, departments=_departments(),
+            scoped=_department_filter() is not None)
 
     @expose("/variance")
     @has_access
     @permission_name("list")
     def variance(self):
-        rows = schedule.portfolio_variance(current_user(), _on(), _department_filter())
-        return self.render_template("schedule/variance.html", rows=rows[:500], total=len(rows),
-                                    on=_on(), scoped=_department_filter() is not None)
+        """Schedule variance per project from a summary cached per portfolio version, paged."""
+        from core.paging import page_args, paged_list, search_text
+        department, q = _department_filter(), search_text()
+        rows = schedule.variance_summary(current_user(), _on(), department)
+        chosen = request.args.get("department", type=int) or None
+        if chosen and department is None:
+            rows = [r for r in rows if r.department_id == chosen]
+        if q:
+            rows = [r for r in rows if q.lower() in r.code.lower() or q in r.name]
+        page = paged_list(rows, *page_args())
+        projects = {p.id: p for p in db.session.scalars(select(Project).where(
+            Project.id.in_([r.project_id for r in page.items])))} if page.items else {}
+        page.items = [(projects[r.project_id], r.variance) for r in page.items]
+        return self.render_template("schedule/variance.html", rows=page.items, page=page,
+                                    total=page.total, on=_on(), departments=_departments(),
+                                    scoped=_department_filter() is not None)
 
     @expose("/variance/export/<fmt>")
     @has_access
@@ -189,4 +219,5 @@ def pending_rebaselines() -> list:
 def register_template_helpers(app) -> None:
     app.jinja_env.globals.update(project_schedule=project_schedule,
                                  department_deadlines=department_deadlines,
-                                 pending_rebaselines=pending_rebaselines)
+                                 pending_rebaselines=pending_rebaselines,
+                                 finding_overdue=findings.is_overdue)

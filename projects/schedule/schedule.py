@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import and_, func, select
+from sqlalchemy.orm import contains_eager
 
 from core import clock, scoping
 from core.audit import current_actor, utcnow
@@ -34,18 +35,41 @@ def _visible(query, user):
     return query if clause is None else query.where(clause)
 
 
-def overdue_milestones(user, on: dt.date | None = None, department_id=None, limit=None):
-    """Milestones the user may see that are overdue on `on`, the longest overdue first."""
+def overdue_milestones_query(user, on: dt.date | None = None, department_id=None, q: str = ""):
+    """A SELECT of the milestones the user may see that are overdue on `on`, the longest
+    overdue first (walks the planned_date index), projects loaded with them."""
+    from core.paging import like_pattern
     on = on or clock.today()
     cutoff = on - dt.timedelta(days=grace_days())
     query = (select(Milestone).join(Project, Milestone.project_id == Project.id)
              .where(Milestone.status.in_(OPEN_MILESTONE), Milestone.planned_date < cutoff)
+             .options(contains_eager(Milestone.project))
              .order_by(Milestone.planned_date, Milestone.id))
     if department_id is not None:
         query = query.where(Project.department_id == department_id)
+    if q:
+        pattern = like_pattern(q)
+        query = query.where(Project.code.like(pattern, escape="\\")
+                            | Project.name.like(pattern, escape="\\"))
+    return _visible(query, user)
+
+
+def overdue_count_query(user, on: dt.date | None = None, department_id=None, q: str = ""):
+    """The rows of overdue_milestones_query, counted without the project join when nothing
+    asks for the project (the Office's whole portfolio: a covering index range)."""
+    if department_id is not None or q or scoping.clause(Project, user) is not None:
+        return None
+    cutoff = (on or clock.today()) - dt.timedelta(days=grace_days())
+    return select(Milestone.id).where(Milestone.status.in_(OPEN_MILESTONE),
+                                      Milestone.planned_date < cutoff)
+
+
+def overdue_milestones(user, on: dt.date | None = None, department_id=None, limit=None):
+    """Milestones the user may see that are overdue on `on`, the longest overdue first."""
+    query = overdue_milestones_query(user, on, department_id)
     if limit:
         query = query.limit(limit)
-    return list(db.session.scalars(_visible(query, user)))
+    return list(db.session.scalars(query))
 
 
 def upcoming_milestones(user, on: dt.date | None = None, days: int = 30, department_id=None):
@@ -125,6 +149,49 @@ def portfolio_variance(user, on: dt.date | None = None, department_id=None):
     result = [(p, variance_of(p.start_date, p.end_date, rows.get(pid, []), on,
                               counts.get(pid, 0), pid)) for pid, p in projects.items()]
     return sorted(result, key=lambda pv: (-(pv[1].days or 0), pv[0].code))
+
+
+@dataclass(frozen=True)
+class VarianceRow:
+    """A project's variance in a cached summary: plain data, no ORM object."""
+    project_id: int
+    code: str
+    name: str
+    department_id: int
+    variance: Variance
+
+
+def variance_summary(user, on: dt.date | None = None, department_id=None) -> list[VarianceRow]:
+    """portfolio_variance as plain rows, computed once per portfolio version, day and scope
+    (core.summaries): the variance page slices it."""
+    from core import summaries
+    from core.security import is_department_scoped
+    on = on or clock.today()
+    scope = user.department_id if user is not None and is_department_scoped(user) else None
+
+    def compute():
+        projects = select(Project.id, Project.code, Project.name, Project.department_id,
+                          Project.start_date, Project.end_date).where(Project.milestones.any())
+        if department_id is not None:
+            projects = projects.where(Project.department_id == department_id)
+        projects = list(db.session.execute(_visible(projects, user)))
+        rows: dict[int, list] = {}
+        ms = select(Milestone.project_id, Milestone.planned_date, Milestone.baseline_date,
+                    Milestone.actual_date, Milestone.status).join(
+            Project, Milestone.project_id == Project.id)
+        if department_id is not None:
+            ms = ms.where(Project.department_id == department_id)
+        for pid, *row in db.session.execute(_visible(ms, user)):
+            rows.setdefault(pid, []).append(tuple(row))
+        counts = dict(db.session.execute(
+            select(Rebaseline.project_id, func.count()).where(Rebaseline.status == APPROVED)
+            .group_by(Rebaseline.project_id)).all())
+        result = [VarianceRow(p.id, p.code, p.name, p.department_id, variance_of(
+            p.start_date, p.end_date, rows.get(p.id, []), on, counts.get(p.id, 0), p.id))
+            for p in projects]
+        return sorted(result, key=lambda r: (-(r.variance.days or 0), r.code))
+    return summaries.cached("schedule_variance", (on, scope, department_id, grace_days()),
+                            compute)
 
 
 # --- re-baseline ----------------------------------------------------------------------------

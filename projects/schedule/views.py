@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import SelectField
 
-from core import clock, scoping
+from core import scoping
 from core.errors import DomainError
 from core.extensions import db
 from core.security import current_user
@@ -213,7 +213,7 @@ class AuditFindingView(_ExportingView):
                       _l("Rectification"), _l("Raised by"), _l("Raised on")]
 
     def export_row(self, f):
-        overdue = f.status == "open" and f.deadline < clock.today()
+        overdue = findings.is_overdue(f)
         return [f.project.code, f.project.name, f.project.department.name,
                 str(f.severity_label()), f.description, f.rectification_owner, f.deadline,
                 str(f.status_label()), _("yes") if overdue else "", f.rectification_note,
