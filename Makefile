@@ -27,7 +27,7 @@ demo: setup
 
 run: demo
 	@echo "PlanGuard on http://127.0.0.1:$(PORT)  (login: $${ADMIN_USER:-admin} / $${ADMIN_PASSWORD:-admin}; demo users office, pm, pm2, auditor: password = username)"
-	$(BIN)/gunicorn --bind 127.0.0.1:$(PORT) --workers 2 --access-logfile - "app:create_app()"
+	PORT=$(PORT) $(BIN)/gunicorn --config gunicorn.conf.py "app:create_app()"
 
 # Debian packages: a CJK font for charts and chromium for the browser tests, installed when
 # missing (never a downloaded browser).

@@ -331,6 +331,8 @@ def register_rules(app: Flask) -> None:
     register_cost_variance(cost_variance_percent, cost_variance_percents, app)
     risk_system.install()
     demo.add_demo_hook(risk_demo.seed_risks, app)
+    from evaluation import demo as evaluation_demo
+    demo.add_demo_hook(evaluation_demo.seed_evaluation, app)  # assessments, training, ratings
 
     # Background jobs (core.jobs): importing a module registers its jobs.
     import projects.guard.stored  # noqa: F401  the portfolio scan
@@ -340,6 +342,8 @@ def register_rules(app: Flask) -> None:
     # Compliance rules C01-C12 (reports/, rules as data in data/compliance_rules.json).
     checks.install(app)
     risk_check.install(app)
+    from evaluation.workbook import write_post_evaluation_sheet
+    registry.add("workbook_sheet", write_post_evaluation_sheet, app)  # 后评价 in the workbook
 
 
 def register_setup_steps(app: Flask) -> None:
@@ -367,15 +371,17 @@ def register_setup_steps(app: Flask) -> None:
 
 def register_cli(app: Flask) -> None:
     from core.cli import audit_cli, setup_command
+    from core.jobcli import jobs_cli
     from plan.cli import plan_cli, users_cli
     from budgets.cli import budgets_cli
     from projects.cli import demo_cli, projects_cli
     from reports.cli import reports_cli
     from risk.cli import risk_cli
+    from evaluation.cli import evaluation_cli
 
     app.cli.add_command(setup_command)
     for group in (users_cli, audit_cli, plan_cli, projects_cli, demo_cli, budgets_cli, risk_cli,
-                  reports_cli):
+                  reports_cli, evaluation_cli, jobs_cli):
         app.cli.add_command(group)
 
 

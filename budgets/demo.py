@@ -13,8 +13,8 @@ from budgets.models import BudgetChange, Disbursement, Expenditure, FundingLine,
 from core import clock
 from core.audit import AuditEvent, utcnow
 from core.extensions import db
+from core.bulk import audit_inserts, bulk_insert
 from projects import enums as s
-from projects.demo import _audit_inserts, _bulk
 from projects.models import Project
 
 CENT = Decimal("0.01")
@@ -137,7 +137,7 @@ def seed_funding(project_rows, rng) -> None:
         db.session.execute(update(Project), budget_updates)
     for entity, rows in (("funding_line", lines), ("disbursement", disbursements),
                          ("expenditure", expenditures), ("budget_change", changes)):
-        _audit_inserts(entity, rows)
+        audit_inserts(entity, rows)
     _audit_rebaselines(changes)
 
 
@@ -173,4 +173,4 @@ def _audit_rebaselines(changes):
                    new_value=format(c["new_budget_total"], "f"),
                    note=f"Re-baseline (change request #{c['id']}): {c['reason']}")
               for c in changes if c["status"] == "approved"]
-    _bulk(AuditEvent, events)
+    bulk_insert(AuditEvent, events)

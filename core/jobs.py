@@ -67,31 +67,66 @@ def make_huey():
 
 
 huey = make_huey()
-_KINDS: dict = {}  # kind -> huey task
+_FUNCTIONS: dict = {}  # kind -> function(job_id, **params)
+_TASKS: dict = {}  # id(huey instance) -> {kind: huey task}
 _worker_app = None
 
 
-def _app():
-    """The app a consumer runs jobs in: the current one (immediate mode, tests), else one
-    created once per consumer process."""
+def use_queue(instance) -> None:
+    """Put jobs on another Huey instance (tests: a RedisHuey, or a SqliteHuey of their own)."""
+    global huey
+    huey = instance
+
+
+def tasks() -> dict:
+    """The task of every registered job on the current queue, registered on first use (a
+    consumer calls this before it starts, so that it knows every job's name)."""
+    bound = _TASKS.setdefault(id(huey), {})
+    for kind in _FUNCTIONS:
+        if kind not in bound:
+            bound[kind] = _task(huey, kind)
+    return bound
+
+
+def _task(instance, kind):
+    @instance.task(name=f"planguard.{kind}")
+    def run(job_id, params):
+        app = _app()
+        with app.app_context():
+            _run(app, _FUNCTIONS[kind], job_id, params)
+    return run
+
+
+def use_app(app) -> None:
+    """The app a consumer process runs its jobs in (`flask jobs worker` passes its own)."""
     global _worker_app
+    _worker_app = app
+
+
+def describe_queue() -> str:
+    if isinstance(huey, RedisHuey):
+        return "Redis " + (_queue_url() or "").split("@")[-1]
+    return f"{type(huey).__name__} {getattr(huey.storage, 'filename', '')}".strip()
+
+
+def _app():
+    """The app a consumer runs jobs in: its own (use_app), else the current one (immediate
+    mode, tests), else one created once per consumer process."""
+    global _worker_app
+    if _worker_app is not None:
+        return _worker_app
     if has_app_context():
         return current_app._get_current_object()
-    if _worker_app is None:
-        from app import create_app
-        _worker_app = create_app()
+    from app import create_app
+    _worker_app = create_app()
     return _worker_app
 
 
 def job(kind: str):
-    """Register `function(job_id, **params)` as the job `kind`."""
+    """Register `function(job_id, **params)` as the job `kind`; what it returns is the
+    message shown when the job is done."""
     def register(function):
-        @huey.task(name=f"planguard.{kind}")
-        def run(job_id, params):
-            app = _app()
-            with app.app_context():
-                _run(app, function, job_id, params)
-        _KINDS[kind] = run
+        _FUNCTIONS[kind] = function
         return function
     return register
 
@@ -105,7 +140,7 @@ def _run(app, function, job_id, params):
     set_progress(job_id, 0, status=RUNNING, started_at=utcnow())
     try:
         with acting_as(actor):
-            message = function(job_id, **params)
+            message = function(job_id, **(params or {}))
         db.session.commit()
         set_progress(job_id, 100, message=message, status=DONE, finished_at=utcnow())
     except Exception as exc:  # the job's failure is shown on its page, and logged
@@ -139,12 +174,12 @@ def result_file(job_id: str, suffix: str) -> str:
 def enqueue(kind: str, params: dict, user_name: str) -> Job:
     """Record the job and put it on the queue (immediate mode runs it now)."""
     from core.extensions import db
-    if kind not in _KINDS:
+    if kind not in _FUNCTIONS:
         raise KeyError(f"no job {kind!r}")
     row = Job(id=str(uuid.uuid4()), kind=kind, params=params, created_by=user_name)
     db.session.add(row)
     db.session.commit()
-    _KINDS[kind](row.id, params)
+    tasks()[kind](row.id, params)
     db.session.expire(row)
     return row
 

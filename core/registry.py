@@ -7,7 +7,8 @@ Hook lists by name (each a list, in registration order):
 - "gate:<target>" / "warning:<target>" / "after:<target>": lifecycle checks and follow-ups
   (see projects.lifecycle);
 - "project_check": check(project) -> {field: message} on every project write;
-- "demo": hook(project_rows, rng) after the demo projects are seeded.
+- "demo": hook(project_rows, rng) after the demo projects are seeded;
+- "workbook_sheet": sheet(writer, project ids) adds a sheet to the compliance workbook.
 Single providers by name (`provide`/`provider`), e.g. "cost_variance".
 """
 from flask import current_app

@@ -2,7 +2,6 @@
 the Office's moderation queue, the training import, the performance scorecard with its trend
 chart and workbook, and the project page's evaluation panel (a Jinja global)."""
 import os
-import secrets
 from pathlib import Path
 
 from flask import Response, abort, current_app, flash, redirect, request, url_for
@@ -11,11 +10,12 @@ from flask_appbuilder.security.decorators import permission_name
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from core import clock
+from core import clock, imports
 from core.errors import DomainError, NotFound
 from core.export import send_xlsx
 from core.extensions import db
 from core.security import AUDITOR, OFFICE, current_user, has_role, is_department_scoped
+from core.uow import transaction
 from evaluation import public, scorecard, training
 from evaluation.enums import RATEABLE_STATUSES
 from evaluation.views import TEMPLATES
@@ -55,15 +55,14 @@ class PublicFeedbackView(BaseView):
     def rate(self, code):
         form = request.form
         try:
-            project = public.rateable_project(code)
-            public.submit_public_evaluation(
-                project, form.get("rating"), form.get("comment"), form.get("nickname"),
-                request.remote_addr, honeypot=form.get("website"))
-            db.session.commit()
+            with transaction():
+                project = public.rateable_project(code)
+                public.submit_public_evaluation(
+                    project, form.get("rating"), form.get("comment"), form.get("nickname"),
+                    request.remote_addr, honeypot=form.get("website"))
         except NotFound:
             abort(404)
         except DomainError as exc:
-            db.session.rollback()
             return self._page(code, exc.status, error=exc, form=form)
         flash(_("Thank you. Your rating counts now; a comment is published once the Office "
                 "has read it."), "success")
@@ -93,13 +92,12 @@ class ModerationView(BaseView):
     def moderate(self, pk):
         user = current_user()
         try:
-            item = public.get_visible_evaluation(pk, user)
-            decision = request.form.get("decision", "")
-            public.moderate(item, decision, user, request.form.get("note"))
-            db.session.commit()
+            with transaction():
+                item = public.get_visible_evaluation(pk, user)
+                decision = request.form.get("decision", "")
+                public.moderate(item, decision, user, request.form.get("note"))
             flash(_("Published.") if decision == "publish" else _("Rejected."), "success")
         except DomainError as exc:
-            db.session.rollback()
             flash(str(exc), "danger")
         return redirect(url_for(".queue"))
 
@@ -109,12 +107,11 @@ class ModerationView(BaseView):
     def reply(self, pk):
         user = current_user()
         try:
-            item = public.get_visible_evaluation(pk, user)
-            public.reply(item, request.form.get("reply", ""), user)
-            db.session.commit()
+            with transaction():
+                item = public.get_visible_evaluation(pk, user)
+                public.reply(item, request.form.get("reply", ""), user)
             flash(_("Reply published."), "success")
         except DomainError as exc:
-            db.session.rollback()
             flash(str(exc), "danger")
         return redirect(url_for("PublicEvaluationView.show", pk=pk))
 
@@ -137,18 +134,13 @@ class TrainingImportView(BaseView):
         if not file or Path(file.filename or "").suffix.lower() != ".xlsx":
             flash(_("Choose an .xlsx file."), "danger")
             return self.render_template(page), 400
-        folder = Path(current_app.config["UPLOAD_DIR"]) / "imports"
-        folder.mkdir(parents=True, exist_ok=True)
-        staged = folder / f"training-{secrets.token_hex(16)}.xlsx"
-        file.save(staged)
+        _token, staged = imports.stage(file, ".xlsx")
         try:
-            created = training.import_file(staged, current_user())
-            db.session.commit()
+            with transaction():
+                created = training.import_file(staged, current_user())
         except training.ImportFailed as exc:
-            db.session.rollback()
             return self.render_template(page, errors=exc.row_errors, message=exc.message), 422
         except DomainError as exc:
-            db.session.rollback()
             flash(str(exc), "danger")
             return self.render_template(page), exc.status
         finally:

@@ -137,11 +137,11 @@ def trend(user=None, department_id: int | None = None, today: dt.date | None = N
 def trend_png(years, series, title) -> bytes:
     from core.charts import plt, png_bytes
     figure, axes = plt.subplots(figsize=(7.5, 3.4))
-    for name, values in series.items():
-        points = [(y, v) for y, v in zip(years, values) if v is not None]
+    for name, values in series.items():  # years as categories: a gap of years stays narrow
+        points = [(n, v) for n, v in enumerate(values) if v is not None]
         if points:
             axes.plot([p[0] for p in points], [p[1] for p in points], marker="o", label=name)
-    axes.set_xticks(years)
+    axes.set_xticks(range(len(years)))
     axes.set_xticklabels([str(y) for y in years])
     axes.set_ylim(0, 100)
     axes.set_ylabel(_("Score"))

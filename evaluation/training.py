@@ -15,9 +15,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import extract, func, select
 
 from core.audit import utcnow
-from core.errors import DomainError, ValidationFailed
-from core.extensions import db
+from core.errors import ValidationFailed
 from core import scoping
+from core.extensions import db
+from core.imports import ImportFailed, all_or_none  # noqa: F401 (ImportFailed: callers)
 from evaluation.models import TrainingRecord
 from evaluation.schemas import TrainingSchema
 from evaluation.services import actor, department_of, ensure_office
@@ -26,17 +27,6 @@ from core.schemas import parse
 _INVALID = _l("The training record has invalid fields.")
 COLUMNS = ("department", "held_on", "subject", "hours", "attendees", "passed", "note")
 MAX_ROWS = 5000
-
-
-class ImportFailed(Exception):
-    def __init__(self, message, row_errors):
-        super().__init__(message)
-        self.message = str(message)
-        self.row_errors = row_errors  # [{"row": n, "column": key, "message": text}]
-
-    def __str__(self):
-        return "\n".join([self.message] + [f"row {e['row']}, {e['column']}: {e['message']}"
-                                           for e in self.row_errors])
 
 
 def training_errors(item: TrainingRecord) -> dict:
@@ -149,23 +139,10 @@ def read_rows(path) -> list[tuple[int, dict]]:
 
 def import_rows(rows, user=None) -> list[TrainingRecord]:
     """Record every row through `record_training` inside a savepoint; keep them only if all
-    pass."""
+    pass (core.imports.all_or_none)."""
     ensure_office(user, _("training records"))
-    if not rows:
-        raise ImportFailed(_("The file holds no training records."), [])
-    savepoint = db.session.begin_nested()
-    created, errors = [], []
-    for n, item in rows:
-        try:
-            created.append(record_training(item, user))
-        except DomainError as exc:
-            errors.extend({"row": n, "column": column, "message": " ".join(messages)}
-                          for column, messages in (exc.errors or {"": [exc.message]}).items())
-    if errors:
-        savepoint.rollback()
-        raise ImportFailed(_("Nothing was imported: %(n)d errors.", n=len(errors)), errors)
-    savepoint.commit()
-    return created
+    return all_or_none(rows, lambda item: record_training(item, user),
+                       empty=_("The file holds no training records."))
 
 
 def import_file(path, user=None) -> list[TrainingRecord]:

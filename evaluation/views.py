@@ -12,10 +12,10 @@ from flask_babel import lazy_gettext as _l
 from wtforms import SelectField
 
 from core.errors import DomainError
-from core.extensions import db
 from core.security import current_user
 from core.scoping import Scoped
 from core.viewhelpers import ServiceCheckedView
+from core.uow import transaction
 from evaluation import public, services, training
 from projects import attachments as files
 from evaluation.enums import ASSESSED_AREAS, OBJECTIVES, PUBLIC_STATUSES
@@ -143,15 +143,14 @@ class DepartmentAssessmentView(Scoped, ServiceCheckedView, ModelView):
                              mimetype=files.mimetype_of(item.evidence_stored))
         upload = request.files.get("file")
         try:
-            services.ensure_office(user, _("performance assessments"))
-            if upload is None:
-                raise DomainError(_("Choose a file."))
-            item.evidence_name, item.evidence_stored = files.store_attachment(
-                upload.filename, upload.stream)
-            db.session.commit()
+            with transaction():
+                services.ensure_office(user, _("performance assessments"))
+                if upload is None:
+                    raise DomainError(_("Choose a file."))
+                item.evidence_name, item.evidence_stored = files.store_attachment(
+                    upload.filename, upload.stream)
             flash(_("Evidence file attached."), "success")
         except DomainError as exc:
-            db.session.rollback()
             flash(str(exc), "danger")
         return redirect(url_for(".show", pk=pk))
 

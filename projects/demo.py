@@ -11,10 +11,11 @@ from decimal import Decimal
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import func, select, text
 
 from core import registry, summaries
-from core.audit import AuditEvent, current_actor, utcnow
+from core.audit import utcnow
+from core.bulk import audit_inserts, bulk_insert, sync_sequences
 from core.extensions import db
 from plan.models import Department, PlanTask
 from projects import enums as s
@@ -98,12 +99,12 @@ def seed_projects(count: int, seed: int = 2012, prefix: str = "DEMO") -> int:
                 reviewer="office", comments=REVIEW_COMMENTS[decision],
                 decided_at=_day(start, -rng.randint(10, 60))))
         next_id += 1
-    _bulk(Project, project_rows)
-    _bulk(project_plan_task, link_rows)
-    _bulk(Review, review_rows)
-    _sync_sequences("project", "review")
-    _audit_inserts("project", project_rows)
-    _audit_inserts("review", review_rows)
+    bulk_insert(Project, project_rows)
+    bulk_insert(project_plan_task, link_rows)
+    bulk_insert(Review, review_rows)
+    sync_sequences("project", "review")
+    audit_inserts("project", project_rows)
+    audit_inserts("review", review_rows)
     for hook in registry.hooks("demo"):
         hook(project_rows, random.Random(seed + 1))
     from projects.guard.services import bump_version
@@ -125,31 +126,6 @@ def _pick_task(rng, tasks, codes):
     code = rng.choice(codes)
     subs = [t for c, t in tasks.items() if c.startswith(code + ".")]
     return rng.choice(subs) if subs and rng.random() < 0.4 else tasks[code]
-
-
-def _bulk(target, rows, chunk=2000):
-    table = getattr(target, "__table__", target)
-    for i in range(0, len(rows), chunk):
-        db.session.execute(insert(table), rows[i:i + chunk])
-
-
-def _sync_sequences(*tables):
-    """Rows inserted with explicit ids leave PostgreSQL's id sequences behind: move them on,
-    or the next project created through the ORM would collide."""
-    if db.session.get_bind().dialect.name != "postgresql":
-        return
-    for table in tables:
-        db.session.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                                f"(SELECT COALESCE(MAX(id), 1) FROM {table}))"))
-
-
-def _audit_inserts(entity, rows):
-    at, actor = utcnow(), current_actor()
-    events = [dict(at=at, actor=actor, action="insert", entity=entity, entity_id=r["id"],
-                   new_value=json.dumps({k: str(v) for k, v in r.items() if v is not None},
-                                        ensure_ascii=False, sort_keys=True), note="demo seed")
-              for r in rows]
-    _bulk(AuditEvent, events)
 
 
 CONTRACTORS = ["新疆某信息技术有限公司", "塔城地区某网络工程有限公司", "中国电信塔城分公司",

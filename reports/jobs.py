@@ -8,6 +8,7 @@ from sqlalchemy import select
 from core import clock
 from core.extensions import db
 from core.jobs import job, result_file, set_progress
+from core.uow import transaction
 from plan.models import Department, PlanTask
 from reports.rules import Filters
 
@@ -52,8 +53,8 @@ def compliance_workbook_job(job_id, **params):
     set_progress(job_id, 5, "evaluating the compliance rules")
     path = result_file(job_id, ".xlsx")
     counts = write_compliance_workbook(path, filters)
-    row = db.session.get(Job, job_id)
-    row.result_path, row.result_name = path, workbook_name(filters)
-    db.session.commit()
+    with transaction():
+        row = db.session.get(Job, job_id)
+        row.result_path, row.result_name = path, workbook_name(filters)
     return (f"{counts['projects']:,} projects, {counts['failures']:,} failures, "
             f"{counts['audit_events']:,} audit events")

@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from budgets.models import FundingLine
-from core import clock
+from core import clock, registry
 from core.audit import AuditEvent
 from core.extensions import db
 from plan.models import Department
@@ -98,6 +98,8 @@ def write_compliance_workbook(target, filters: Filters | None = None,
     _funding(w, ids)
     overdue = _overdue(w, ids, on)
     _high_risks(w, ids)
+    for sheet in registry.hooks("workbook_sheet"):  # sheets other packages add: sheet(w, ids)
+        sheet(w, ids)
     _coverage(w, coverage)
     events = _audit_trail(w, filters, on)
     w.book.close()

@@ -10,7 +10,7 @@ from sqlalchemy.orm import selectinload
 from core import clock
 from core.audit import SYSTEM, utcnow
 from core.extensions import db
-from projects.demo import _audit_inserts, _bulk
+from core.bulk import audit_inserts, bulk_insert
 from projects.models import Project
 from risk import scoring
 from risk.models import Risk
@@ -76,7 +76,7 @@ def seed_risks(project_rows, rng, today: dt.date | None = None) -> int:
                 category, title, likelihood, impact = rng.choice(MANUAL)
                 rows.append(_row(next_id + len(rows), project.id, category, title, likelihood,
                                  impact, today, rng))
-    _bulk(Risk, rows)
-    _audit_inserts("risk", rows)
+    bulk_insert(Risk, rows)
+    audit_inserts("risk", rows)
     db.session.expire_all()
     return len(rows)

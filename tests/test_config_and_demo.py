@@ -31,7 +31,9 @@ def test_demo_seed_is_reproducible_and_covers_every_status(runner, app):
         approved = db.session.scalar(select(func.count()).select_from(Project).where(
             Project.status == "in_operation"))
         decided = db.session.scalar(select(func.count(func.distinct(Review.project_id))))
-        for table in ("expenditure", "disbursement", "budget_change", "funding_line"):
+        for table in ("expenditure", "disbursement", "budget_change", "funding_line",
+                      "public_evaluation", "post_evaluation", "leadership_decision",
+                      "department_assessment", "training_record"):
             db.session.execute(db.text(f"DELETE FROM {table}"))
         db.session.execute(db.delete(Review))
         db.session.execute(db.text("DELETE FROM project_plan_task"))
@@ -41,7 +43,9 @@ def test_demo_seed_is_reproducible_and_covers_every_status(runner, app):
     assert len(departments) >= 30
     assert approved > 0 and decided > approved
     assert all("{" not in name for _c, name, *_ in first)
-    runner.invoke(args=["demo", "seed", "--projects", "400", "--seed", "7", "--no-users"])
+    again = runner.invoke(args=["demo", "seed", "--projects", "400", "--seed", "7",
+                                "--no-users"])
+    assert again.exit_code == 0, again.output
     with app.app_context():
         second = [(p.code, p.name, p.department_id, str(p.budget_total), p.status)
                   for p in db.session.scalars(select(Project).order_by(Project.code))]

@@ -176,3 +176,39 @@ def test_evaluated_step_needs_the_post_evaluation(app, api, make_project):
     record_post_evaluation(app, pid)
     assert office.post(f"/api/v1/project/{pid}/transition",
                        json={"to": "evaluated"}).status_code == 200
+
+
+def test_the_compliance_workbook_summarises_post_evaluations(app, runner, make_project,
+                                                             tmp_path):
+    pid = make_project(status="in_operation")
+    record_post_evaluation(app, pid)
+    make_project(status="in_operation", code="TC-2013-002", department="市水利局",
+                 name="城区供水管网漏损监测系统", capabilities=["管网监测"])
+    out = tmp_path / "compliance.xlsx"
+    result = runner.invoke(args=["reports", "compliance", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    book = openpyxl.load_workbook(out)
+    assert "后评价" in book.sheetnames
+    rows = list(book["后评价"].iter_rows(values_only=True))
+    assert rows[0][0] == "项目编号" and rows[1][0] == "TC-2013-001"
+    assert rows[1][5] == "基本实现" and abs(rows[1][9] - 0.84) < 1e-9
+    assert abs(rows[1][12] - (2380000 - 2500000) / 2500000) < 1e-9
+    assert [r[0] for r in rows[1:] if r[0]] == ["TC-2013-001"]  # only evaluated projects
+    scoped = tmp_path / "water.xlsx"
+    runner.invoke(args=["reports", "compliance", "--out", str(scoped), "--department", "市水利局"])
+    rows = list(openpyxl.load_workbook(scoped)["后评价"].iter_rows(values_only=True))
+    assert len(rows) == 1  # the filter holds on this sheet too
+
+
+def test_training_import_and_scorecard_commands(app, runner, tmp_path):
+    header = ["department", "held_on", "subject", "hours", "attendees", "passed", "note"]
+    path = tmp_path / "training.xlsx"
+    path.write_bytes(_xlsx([header, ["市公安局", "2014-04-02", "网站管理培训", 8, 30, 28, ""]]
+                           ).getvalue())
+    result = runner.invoke(args=["evaluation", "import-training", str(path)])
+    assert result.exit_code == 0 and "1" in result.output, result.output
+    out = tmp_path / "scorecard.xlsx"
+    result = runner.invoke(args=["evaluation", "scorecard", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    rows = list(openpyxl.load_workbook(out).worksheets[0].iter_rows(values_only=True))
+    assert any(r[0] == 2014 and r[1] == "市公安局" for r in rows[1:])

@@ -9,6 +9,7 @@ from core.audit import current_actor, utcnow
 from core.extensions import db
 from core.jobs import job, set_progress
 from core.paging import Page, like_pattern, paged_query
+from core.uow import transaction
 from projects.guard.models import DuplicatePair, DuplicateScan, GuardVersion
 from projects.models import Project
 
@@ -21,27 +22,27 @@ def run_scan(job_id: str | None = None) -> DuplicateScan:
     scan = DuplicateScan(started_by=current_actor(), status="running",
                          guard_version=db.session.scalar(
                              select(GuardVersion.version).where(GuardVersion.id == 1)))
-    db.session.add(scan)
-    db.session.commit()  # the page shows a scan under way; SQLite: progress needs no open write
+    with transaction():  # the page shows a scan under way; SQLite: progress needs no open write
+        db.session.add(scan)
     if job_id:
         set_progress(job_id, 5, "scanning the portfolio")
     result = guard.scan()
     if job_id:
         set_progress(job_id, 80, f"storing {len(result['pairs']):,} pairs")
-    rows = [{"scan_id": scan.id, "a_id": p["a_id"], "b_id": p["b_id"], "score": p["score"],
-             "reasons": list(p.get("reasons") or [])} for p in result["pairs"]]
-    for start in range(0, len(rows), 2000):
-        db.session.execute(insert(DuplicatePair), rows[start:start + 2000])
-    scan.threshold, scan.pairs, scan.status, scan.finished_at = (
-        result["threshold"], len(rows), "done", utcnow())
-    scan.projects = db.session.scalar(select(func.count()).select_from(Project))
-    old = db.session.scalars(select(DuplicateScan.id).where(DuplicateScan.status == "done")
-                             .order_by(DuplicateScan.id.desc()).offset(KEEP_SCANS))
-    old = list(old)
-    if old:
-        db.session.execute(delete(DuplicatePair).where(DuplicatePair.scan_id.in_(old)))
-        db.session.execute(delete(DuplicateScan).where(DuplicateScan.id.in_(old)))
-    db.session.commit()
+    with transaction():
+        rows = [{"scan_id": scan.id, "a_id": p["a_id"], "b_id": p["b_id"], "score": p["score"],
+                 "reasons": list(p.get("reasons") or [])} for p in result["pairs"]]
+        for start in range(0, len(rows), 2000):
+            db.session.execute(insert(DuplicatePair), rows[start:start + 2000])
+        scan.threshold, scan.pairs, scan.status, scan.finished_at = (
+            result["threshold"], len(rows), "done", utcnow())
+        scan.projects = db.session.scalar(select(func.count()).select_from(Project))
+        old = db.session.scalars(select(DuplicateScan.id).where(DuplicateScan.status == "done")
+                                 .order_by(DuplicateScan.id.desc()).offset(KEEP_SCANS))
+        old = list(old)
+        if old:
+            db.session.execute(delete(DuplicatePair).where(DuplicatePair.scan_id.in_(old)))
+            db.session.execute(delete(DuplicateScan).where(DuplicateScan.id.in_(old)))
     return scan
 
 

@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from marshmallow import fields
 from sqlalchemy import or_, select
+from sqlalchemy.orm import selectinload
 
 from core import clock
 from core.audit import current_actor, set_audit_note, utcnow
@@ -170,7 +171,10 @@ def waiting_on_group(user=None, limit: int = 200) -> list[Project]:
     query = (select(Project).where(Project.status.in_(UNDECIDED))
              .where(or_(Project.budget_total >= amount,
                         Project.id.in_(select(LeadershipReferral.project_id))))
-             .order_by(Project.submitted_at.asc().nulls_last(), Project.id))
+             .order_by(Project.submitted_at.asc().nulls_last(), Project.id)
+             # the agenda's decisions and referrals with it: statements per page stay constant
+             .options(selectinload(Project.leadership_decisions),
+                      selectinload(Project.leadership_referral)))
     clause = visibility_clause(user)
     if clause is not None:
         query = query.where(clause)

@@ -11,10 +11,10 @@ from flask_babel import lazy_gettext as _l
 from wtforms import SelectField
 
 from core.errors import DomainError
-from core.extensions import db
 from core.security import OFFICE, current_user, has_role
 from core.scoping import Scoped
 from core.viewhelpers import ServiceCheckedView
+from core.uow import transaction
 from projects import attachments as files
 from flask_appbuilder.models.filters import BaseFilter
 from projects.leadership import services
@@ -92,17 +92,16 @@ class LeadershipDecisionView(Scoped, ServiceCheckedView, ModelView):
                              mimetype=files.mimetype_of(item.attachment_stored))
         upload = request.files.get("file")
         try:
-            if not has_role(user, OFFICE):
-                raise DomainError(_("Only the Office records the leadership group's referrals "
-                                    "and decisions."))
-            if upload is None:
-                raise DomainError(_("Choose a file."))
-            item.attachment_name, item.attachment_stored = files.store_attachment(
-                upload.filename, upload.stream)
-            db.session.commit()
+            with transaction():
+                if not has_role(user, OFFICE):
+                    raise DomainError(_("Only the Office records the leadership group's referrals "
+                                        "and decisions."))
+                if upload is None:
+                    raise DomainError(_("Choose a file."))
+                item.attachment_name, item.attachment_stored = files.store_attachment(
+                    upload.filename, upload.stream)
             flash(_("Minute attached."), "success")
         except DomainError as exc:
-            db.session.rollback()
             flash(str(exc), "danger")
         return redirect(url_for(".show", pk=pk))
 
@@ -128,12 +127,11 @@ class LeadershipAgendaView(BaseView):
     @permission_name("refer")
     def refer(self):
         try:
-            services.refer({"project": request.form.get("project", ""),
-                            "reason": request.form.get("reason", "")}, current_user())
-            db.session.commit()
+            with transaction():
+                services.refer({"project": request.form.get("project", ""),
+                                "reason": request.form.get("reason", "")}, current_user())
             flash(_("Referred to the leadership group."), "success")
         except DomainError as exc:
-            db.session.rollback()
             flash(str(exc), "danger")
         return redirect(url_for(".agenda"))
 

@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 from core import clock
 from core.audit import utcnow
 from core.extensions import db
+from core.bulk import audit_inserts, bulk_insert
 from projects import enums as s
-from projects.demo import _audit_inserts, _bulk
 from projects.schedule import rules
 from projects.schedule.models import AuditFinding, Milestone, Rebaseline
 
@@ -129,10 +129,10 @@ def seed_schedule(project_rows, rng, today: dt.date | None = None) -> tuple[int,
         milestones += rows
         if row["status"] != s.APPROVED and rng.random() < 0.15:
             findings += _finding_rows(row, rng, today, next_f + len(findings))
-    _bulk(Milestone, milestones)
-    _bulk(AuditFinding, findings)
-    _bulk(Rebaseline, rebaselines)
-    _audit_inserts("milestone", milestones)
-    _audit_inserts("audit_finding", findings)
-    _audit_inserts("rebaseline", rebaselines)
+    bulk_insert(Milestone, milestones)
+    bulk_insert(AuditFinding, findings)
+    bulk_insert(Rebaseline, rebaselines)
+    audit_inserts("milestone", milestones)
+    audit_inserts("audit_finding", findings)
+    audit_inserts("rebaseline", rebaselines)
     return len(milestones), len(findings)

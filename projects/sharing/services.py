@@ -85,6 +85,11 @@ def check_form_request(request: SharingRequest, user) -> None:
 
 
 def _check_request(request: SharingRequest, user) -> None:
+    with db.session.no_autoflush:  # the request is not complete yet
+        _check_request_fields(request, user)
+
+
+def _check_request_fields(request: SharingRequest, user) -> None:
     item, project = request.data_item, request.project
     if user is not None and not has_role(user, OFFICE) and not (
             is_department_scoped(user) and project.department_id == user.department_id):

@@ -6,16 +6,15 @@ from flask import abort, flash, redirect, request, url_for
 from flask_appbuilder import BaseView, ModelView, expose, has_access
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import permission_name
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import TextAreaField
 from wtforms.validators import InputRequired
 
 from core.errors import DomainError
-from core.extensions import db
 from core.security import OFFICE, current_user, has_role, is_department_scoped
 from core.scoping import Scoped
 from core.viewhelpers import ServiceCheckedView
+from core.uow import transaction
 from projects.filters import OwnDepartmentProjects
 from projects.sharing import services
 from projects.sharing.filters import CatalogueItems
@@ -79,13 +78,12 @@ class SharingRequestView(Scoped, ServiceCheckedView, ModelView):
     @permission_name("decide")
     def decide(self, pk):
         try:
-            item = services.get_visible_request(pk, current_user())
-            services.decide(item, {"decision": request.form.get("decision", ""),
-                                   "reason": request.form.get("reason")}, current_user())
-            db.session.commit()
+            with transaction():
+                item = services.get_visible_request(pk, current_user())
+                services.decide(item, {"decision": request.form.get("decision", ""),
+                                       "reason": request.form.get("reason")}, current_user())
             flash(item.status_label(), "success")
         except DomainError as exc:
-            db.session.rollback()
             flash(str(exc), "danger")
         return redirect(url_for(".show", pk=pk))
 
