@@ -159,6 +159,8 @@ def register_views(appbuilder) -> None:
     appbuilder.add_link("RiskEscalation", label=_l("Escalation list"), icon="fa-level-up",
                         href="/risk/escalation", category="Risk")
     register_risk_helpers(current_app)
+    from projects import banner
+    banner.install(current_app._get_current_object())
     appbuilder.add_view(AuditEventView, "AuditTrail", label=_l("Audit trail"), icon="fa-history",
                         category="Audit", category_label=_l("Audit"))
     appbuilder.add_view_no_menu(JobView)
@@ -215,6 +217,8 @@ def register_report_views(appbuilder) -> None:
     appbuilder.add_view(DisclosureView, "Disclosure", label=_l("Public disclosure"),
                         icon="fa-bullhorn", category="Reports")
     appbuilder.add_view_no_menu(DashboardView)
+    from reports.dossier_views import DossierView
+    appbuilder.add_view_no_menu(DossierView)
 
 
 def register_evaluation_views(appbuilder) -> None:
@@ -289,9 +293,10 @@ def register_rules(app: Flask) -> None:
     from budgets import demo as budgets_demo
     from budgets.figures import cost_variance_percent, cost_variance_percents
     from budgets.services import budget_change_errors, plan_mismatch
+    from budgets.submission import funding_at_submission, submission_prompt
     from evaluation import services as evaluation
     from projects.leadership import services as leadership
-    from projects import demo, lifecycle
+    from projects import demo, desk, lifecycle
     from projects.guard import learned as guard_learned
     from projects.guard import services as guard
     from projects.guard import vectors as guard_vectors
@@ -311,9 +316,11 @@ def register_rules(app: Flask) -> None:
         guard_learned.warm_in_background(app)  # a served worker's first check finds it built
     lifecycle.add_after("submitted", guard.store_at_submission, app)
     lifecycle.add_warning("submitted", plan_mismatch, app)  # the plan should equal the budget
+    lifecycle.add_gate("submitted", funding_at_submission, app)  # block or ask, per config
+    registry.provide("submission_prompt", submission_prompt, app)  # ... said by the submit form
     lifecycle.add_gate("approved", plan_mismatch, app)  # ... and must at approval
-    lifecycle.add_gate("approved", guard.approval_gate, app)
-    lifecycle.add_gate(lifecycle.STAGE_APPROVED, guard.approval_gate, app)
+    lifecycle.add_gate("approved", desk.approval_gate, app)  # judged on the check shown
+    lifecycle.add_gate(lifecycle.STAGE_APPROVED, desk.approval_gate, app)
     add_project_check(budget_change_errors, app)  # after approval: only through a change request
 
     lifecycle.add_gate("in_construction", schedule.gate_construction, app)

@@ -113,6 +113,10 @@ class BaseConfig:
     SCORECARD_WEIGHTS = {"on_time_milestones": 0.3, "budget_execution": 0.25,
                          "compliance_pass_rate": 0.3, "disclosure_share": 0.15}
     DISCLOSURE_PAGE_SIZE = 50
+    # A funding plan unequal to the budget at submission: "block", "confirm" (the web form
+    # asks) or "warn".
+    FUNDING_PLAN_AT_SUBMISSION = os.environ.get("FUNDING_PLAN_AT_SUBMISSION", "confirm")
+    DISPLAY_TIMEZONE = "Asia/Shanghai"  # times on pages and in dossiers
 
     # The plan's evaluation cycle (evaluation/, projects/leadership, projects/sharing).
     # 公众评价: Flask-Limiter's limit per address on the public form (POST), a daily quota per

@@ -7,11 +7,12 @@ import subprocess
 import sys
 
 bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8080')}"
-# Measured on 2 cores at 20,000 projects (bench/load.py, 32 connections): sync workers queue
-# requests behind one slow one; gthread with a few threads per process keeps p99 lowest.
-worker_class = os.environ.get("WEB_WORKER_CLASS", "gthread")
-workers = int(os.environ.get("WEB_WORKERS", "2"))
-threads = int(os.environ.get("WEB_THREADS", "4"))
+# Measured on this 2-core machine at 20,000 projects (bench/load.py, 32 connections, SQLite):
+# sync:3 kept p99 at 8.7 s where gthread:2:4 stalled to 35 s (threads of one process share
+# the GIL and SQLite's write lock); re-measure with `bench/load.py --model ...` on real hardware.
+worker_class = os.environ.get("WEB_WORKER_CLASS", "sync")
+workers = int(os.environ.get("WEB_WORKERS", "3"))
+threads = int(os.environ.get("WEB_THREADS", "1"))
 timeout = int(os.environ.get("WEB_TIMEOUT", "30"))
 keepalive = 5
 accesslog = os.environ.get("ACCESS_LOG", "-") or None  # ACCESS_LOG= (empty): none

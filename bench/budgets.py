@@ -8,7 +8,7 @@ Set BENCH_DATABASE_URL to measure on PostgreSQL.
 import argparse
 import time
 
-from common import count_queries, percentiles, scratch_app, timed
+from common import count_queries, login, percentiles, scratch_app, timed
 
 
 def measure(app, db, client, url, requests):
@@ -49,7 +49,7 @@ def main():
              "/budgets/execution/?department=8", "/budgets/execution/?year=2014&department=8"]
     for user in ("office", "pm"):
         client = app.test_client()
-        client.post("/login/", data={"username": user, "password": user})
+        login(client, user)
         for url in pages:
             (p50, p95), statements = measure(app, db, client, url, args.requests)
             print(f"{user:6s} {url:45s} p50 {p50:6.1f} ms  p95 {p95:6.1f} ms  "
@@ -60,7 +60,7 @@ def main():
             print(f"{user:6s} {url:45s} p50 {p50:6.1f} ms  p95 {p95:6.1f} ms  "
                   f"SQL per chart {statements}")
     client = app.test_client()
-    client.post("/login/", data={"username": "office", "password": "office"})
+    login(client, "office")
     with app.app_context(), count_queries(db.engine) as n:
         started = time.perf_counter()
         response = client.get("/budgets/execution/export/xlsx")

@@ -80,3 +80,17 @@ def portfolio(app, projects: int, reuse: bool = False) -> dict:
                                                         str(projects)])
             assert result.exit_code == 0, result.output
     return table_sizes(app)
+
+
+def login(client, user, password=None):
+    """Log a test client in through the login form, CSRF token included (as a browser does)."""
+    import re
+    page = client.get("/login/").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page) or re.search(
+        r'name="csrf_token"[^>]*value="([^"]+)"', page)
+    data = {"username": user, "password": password or user}
+    if token:
+        data["csrf_token"] = token.group(1)
+    response = client.post("/login/", data=data)
+    assert response.status_code == 302, f"login of {user} failed"
+    return client

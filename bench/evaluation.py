@@ -9,7 +9,7 @@ import argparse
 import os
 import time
 
-from common import portfolio, scratch_app
+from common import login, portfolio, scratch_app
 from pages import measure
 
 STAFF = ["/evaluation/scorecard/", "/evaluation/scorecard/trend.png",
@@ -24,6 +24,7 @@ def main():
     parser.add_argument("--requests", type=int, default=4)
     args = parser.parse_args()
     app = scratch_app()
+    app.config["WTF_CSRF_ENABLED"] = False  # the bench's client does not read the forms' token
     sizes = portfolio(app, args.projects, reuse=os.environ.get("BENCH_REUSE") == "1")
     print("portfolio: " + ", ".join(f"{k} {v:,}" for k, v in sizes.items()))
     with app.app_context():
@@ -41,7 +42,7 @@ def main():
         rows.append(("public", url, *measure(app, public, url, args.requests)))
     for user in ("office", "pm"):
         client = app.test_client()
-        client.post("/login/", data={"username": user, "password": user})
+        login(client, user)
         for url in STAFF:
             if url.startswith("/api/"):
                 token = client.post("/api/v1/security/login", json={
@@ -49,12 +50,11 @@ def main():
                 client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {token['access_token']}"
             rows.append((user, url, *measure(app, client, url, args.requests)))
     samples = []
-    app.config["WTF_CSRF_ENABLED"] = False  # the bench's client does not read the form's token
     for n in range(args.requests):
         started = time.perf_counter()
         response = public.post(f"/disclosure/evaluate/{code}/rate", data={
-            "rating": "4", "comment": f"bench comment {n}"},
-            environ_base={"REMOTE_ADDR": f"198.51.100.{n + 1}"})
+            "rating": "4", "comment": f"bench comment {os.getpid()} {n}"},
+            environ_base={"REMOTE_ADDR": f"10.{os.getpid() % 250}.{n // 250}.{n % 250 + 1}"})
         samples.append((time.perf_counter() - started) * 1000)
         assert response.status_code == 302, response.status_code
     login = rows[0][2]

@@ -20,8 +20,9 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 CHILD = r"""
 import json, os, resource, statistics, sys, time
-sys.path.insert(0, {root!r})
+sys.path.insert(0, {root!r}); sys.path.insert(0, {root!r} + "/bench")
 from app import create_app
+from common import login
 app = create_app({{"PLANGUARD_ENV": "testing"}})
 step, requests = {step!r}, {requests}
 out = {{}}
@@ -30,7 +31,7 @@ with app.app_context():
     from core.audit import acting_as
     if step == "pages":
         client = app.test_client()
-        client.post("/login/", data={{"username": "office", "password": "office"}})
+        login(client, "office")
         token = client.post("/api/v1/security/login", json={{"username": "office",
             "password": "office", "provider": "db"}}).json["access_token"]
         api = {{"Authorization": "Bearer " + token}}
@@ -111,11 +112,13 @@ def main():
     for size in sizes:
         url = _fresh_database(size, folder)
         env = dict(os.environ, DATABASE_URL=url, PLANGUARD_INSTANCE=folder, FLASK_APP="app.py",
-                   PLANGUARD_ENV="testing")
+                   PLANGUARD_ENV="testing", ADMIN_PASSWORD="Bench-admin-pw-1")
         started = time.perf_counter()
         for command in (["setup"], ["demo", "seed", "--projects", str(size)]):
-            subprocess.run([sys.executable, "-m", "flask", *command], cwd=ROOT, env=env,
-                           check=True, capture_output=True)
+            done = subprocess.run([sys.executable, "-m", "flask", *command], cwd=ROOT, env=env,
+                                  capture_output=True, text=True)
+            if done.returncode:
+                raise SystemExit(f"flask {' '.join(command)} failed:\n{done.stderr[-2000:]}")
         seed = time.perf_counter() - started
         sys.path.insert(0, os.path.join(ROOT, "bench"))
         counts = subprocess.run([sys.executable, "-c", (

@@ -192,7 +192,7 @@ def main():
         for kind in list(MIX):
             if kind not in args.only and kind != "login page":
                 del MIX[kind]
-    for model in args.model or ["gthread:2:4"]:
+    for model in args.model or ["sync:3"]:
         run_model(model, env, ids, own_ids, args.seconds, args.connections)
 
 

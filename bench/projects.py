@@ -7,7 +7,7 @@ Set BENCH_DATABASE_URL to measure on PostgreSQL.
 import argparse
 import time
 
-from common import count_queries, percentiles, scratch_app, timed
+from common import count_queries, login, percentiles, scratch_app, timed
 
 
 def main():
@@ -26,7 +26,7 @@ def main():
              "/projects/list/?_flt_0_name=视频"]
     for user in ("office", "pm"):
         client = app.test_client()
-        client.post("/login/", data={"username": user, "password": user})
+        login(client, user)
         for url in pages:
             client.get(url)  # warm
             samples, statements = [], set()
@@ -42,7 +42,7 @@ def main():
                   f"SQL per page {sorted(statements)}")
     with app.app_context(), count_queries(db.engine) as n:
         client = app.test_client()
-        client.post("/login/", data={"username": "office", "password": "office"})
+        login(client, "office")
         started = time.perf_counter()
         response = client.get("/projects/export/xlsx")
         print(f"export xlsx of all projects: {time.perf_counter() - started:.2f} s, "

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from budgets import figures, services
 from budgets.models import BudgetChange, Disbursement, Expenditure, FundingLine, FundingSource
+from core import formatters as fmt
 from core import scoping
 from core.extensions import db
 from core.security import current_user
@@ -145,6 +146,7 @@ class FundingSourceView(ServiceCheckedView, ModelView):
     add_columns = edit_columns = ["code", "name", "name_en", "social_capital", "position"]
     show_columns = add_columns
     label_columns = LABELS
+    formatters_columns = {"social_capital": fmt.yes_no, "name_en": fmt.blank}
     base_order = ("position", "asc")
     list_title = show_title = _l("Funding sources")
     add_title = _l("Add a funding source")
@@ -167,6 +169,7 @@ class FundingLineView(Scoped, ModelView):
     search_columns = ["project", "source", "year", "amount"]
     order_columns = ["year", "amount"]
     label_columns = LABELS
+    formatters_columns = {"amount": fmt.money, "note": fmt.blank}
     base_order = ("id", "desc")
     list_title = show_title = _l("Funding lines")
 
@@ -178,6 +181,8 @@ class _PaymentView(Scoped, ModelView):
     search_columns = ["funding_line", "date", "amount", "voucher_no"]
     order_columns = ["date", "amount"]
     label_columns = LABELS
+    formatters_columns = {"amount": fmt.money, "note": fmt.blank, "voucher_no": fmt.blank,
+                          "created_at": fmt.minute}
     base_order = ("date", "desc")
 
 

@@ -18,6 +18,13 @@ class DomainError(Exception):
         details = "; ".join(f"{field}: {' '.join(msgs)}" for field, msgs in self.errors.items())
         return f"{self.message} ({details})"
 
+    def readable(self) -> str:
+        """For a page: the message and the fields' messages, without internal field names
+        (a form marks the field itself)."""
+        details = " ".join(m for msgs in self.errors.values() for m in msgs
+                           if m not in self.message)
+        return f"{self.message} {details}".strip()
+
     def as_dict(self) -> dict:
         body = {"message": self.message}
         if self.errors:

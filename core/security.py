@@ -42,6 +42,8 @@ class PlanGuardUserDBModelView(UserDBModelView):
                     "department", "login_count", "last_login"]
     list_columns = ["first_name", "last_name", "username", "email", "department", "active", "roles"]
     label_columns = {"department": _l("Department")}
+    formatters_columns = {"active": lambda v: _l("Yes") if v else _l("No"),
+                          "department": lambda d: d or "", "last_login": lambda v: v or ""}
 
 
 class PlanGuardSecurityManager(SecurityManager):
@@ -107,6 +109,7 @@ _FUNDING = r"BudgetExecutionView|FundingSourceView|FundingLineView|DisbursementV
            r"|FundingSourceApi|FundingLineApi|DisbursementApi|ExpenditureApi|BudgetChangeApi" \
            r"|Funding|BudgetExecution|FundingLines|Disbursements|Expenditures|BudgetChanges" \
            r"|FundingSources|FundingImport"
+_FUNDING_NO_IMPORT = _FUNDING.replace("|FundingImportView", "").replace("|FundingImport", "")
 _FUNDING_RECORDS = (r"FundingLineApi|DisbursementApi|ExpenditureApi|BudgetChangeApi"
                     r"|ProjectFundingView|FundingImportView",
                     r"can_(post|put|delete|record|import)")
@@ -183,9 +186,10 @@ ROLE_POLICY = {
     AUDITOR: [
         _OWN_ACCOUNT,
         (_PLAN + "|" + _PROJECTS + "|" + _AUDIT + "|" + _API_DOCS + "|" + _PORTFOLIO, _READ),
+        (r"DossierView", r"can_show"),  # 项目档案: one project's readable trail
         (_SCHEDULE, _READ),
         (r"AuditFindingView|AuditFindingApi", r"can_(add|edit|post|put|upload)"),
-        (_FUNDING, _READ),
+        (_FUNDING_NO_IMPORT, _READ),  # no import menu for a role that may not import
         (_RISK, _READ),
         (_ESCALATION, r"can_escalation|menu_access"),
         (_REPORTS, _REPORT_READ), _DASHBOARD, _DISCLOSURE, _JOBS,

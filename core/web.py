@@ -16,7 +16,7 @@ def refusable(action, done, back: str):
     except DomainError as exc:
         if exc.status == 404:
             abort(404)
-        flash(str(exc), "danger")
+        flash(exc.readable(), "danger")
         return redirect(back)
     flash(done() if callable(done) else done, "success")
     for warning in result if isinstance(result, list) else []:

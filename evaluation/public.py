@@ -17,6 +17,7 @@ import unicodedata
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from core.audit import acting_as, set_audit_note, utcnow
 from core.errors import Conflict, NotAllowed, NotFound, ValidationFailed
@@ -180,7 +181,8 @@ def get_visible_evaluation(evaluation_id, user) -> PublicEvaluation:
 def moderation_queue(user, limit: int = 200) -> list[PublicEvaluation]:
     """Comments waiting for the Office, oldest first."""
     query = select(PublicEvaluation).where(PublicEvaluation.status == PENDING) \
-        .order_by(PublicEvaluation.submitted_at, PublicEvaluation.id).limit(limit)
+        .order_by(PublicEvaluation.submitted_at, PublicEvaluation.id).limit(limit) \
+        .options(selectinload(PublicEvaluation.project))
     clause = visibility_clause(user)
     if clause is not None:
         query = query.where(clause)

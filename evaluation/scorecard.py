@@ -17,7 +17,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from core import clock
+from core import clock, registry
+from core.audit import AuditEvent
 from core.extensions import db
 from core.security import is_department_scoped
 from evaluation.enums import ASSESSED_AREAS
@@ -71,6 +72,26 @@ def cards_for_year(year: int, user=None, today: dt.date | None = None,
     today = today or clock.today()
     if user is not None and is_department_scoped(user):
         department_id = user.department_id
+    cards = _all_cards(year, today)
+    return [c for c in cards if not department_id or c.department_id == department_id]
+
+
+def _all_cards(year: int, today: dt.date) -> list[Card]:
+    """Every department's card, computed once per year, day and state of the data: the key
+    holds the head of the audit trail, which every change of a figure moves (a trend over the
+    plan's years costs one computation per year, then one indexed query)."""
+    head = tuple(db.session.execute(select(func.max(AuditEvent.id),
+                                           func.max(AuditEvent.at))).one())
+    cache = registry.registry().providers.setdefault("evaluation_scorecards", {})
+    key = (year, today, head, tuple(sorted(weights().items())))
+    if key not in cache:
+        if len(cache) > 64:
+            cache.clear()
+        cache[key] = _compute(year, today)
+    return cache[key]
+
+
+def _compute(year: int, today: dt.date) -> list[Card]:
     names = dict(db.session.execute(select(Department.id, Department.name)).all())
     by_name = {name: dep for dep, name in names.items()}
     cards: dict[int, Card] = {}
@@ -89,7 +110,8 @@ def cards_for_year(year: int, user=None, today: dt.date | None = None,
         target = card(item.department_id)
         for key in ASSESSED_AREAS:
             target.values[key] = float(getattr(item, key)) / 100
-        target.figures["assessment"] = item
+        target.figures["assessment"] = {"assessed_by": item.assessed_by,
+                                        "evidence_note": item.evidence_note or ""}
     for dep, (avg, count) in satisfaction_by_department(year).items():
         target = card(dep)
         target.values["public_satisfaction"] = (avg - 1) / 4
@@ -101,13 +123,10 @@ def cards_for_year(year: int, user=None, today: dt.date | None = None,
         target.values["training_pass_rate"] = passed / attendees if attendees else None
         target.figures["training"] = (courses, hours, attendees, passed)
     weight = weights()
-    result = []
-    for dep, c in cards.items():
-        if department_id and dep != department_id:
-            continue
+    for c in cards.values():
         c.score = weighted_score(c.values, weight)
-        result.append(c)
-    return sorted(result, key=lambda c: (-(c.score if c.score is not None else -1), c.department))
+    return sorted(cards.values(),
+                  key=lambda c: (-(c.score if c.score is not None else -1), c.department))
 
 
 def years_with_figures() -> list[int]:
@@ -175,8 +194,8 @@ def write_cards(target, cards: list[Card], year_label: str) -> None:
         if c.score is not None:
             sheet.write_number(row, len(headers) - 2, c.score)
         assessment = c.figures.get("assessment")
-        if assessment is not None and assessment.evidence_note:
-            sheet.write_string(row, len(headers) - 1, assessment.evidence_note)
+        if assessment and assessment["evidence_note"]:
+            sheet.write_string(row, len(headers) - 1, assessment["evidence_note"])
     note = len(cards) + 2
     sheet.write_string(note, 1, _("Weights"), head)
     for col, (key, value) in enumerate(weights().items(), start=2):

@@ -62,7 +62,7 @@ class PublicEvaluationView(Scoped, ModelView):
                     "moderated_by", "reply"]
     show_columns = ["project", "rating", "comment", "nickname", "status_label", "submitted_at",
                     "moderated_by", "moderated_at", "moderation_note", "reply", "replied_by"]
-    search_columns = ["project", "status", "rating", "submitted_at"]
+    search_columns = ["status", "rating", "submitted_at", "comment"]
     search_form_extra_fields = {"status": SelectField(_l("Status"),
                                                       choices=_choices(PUBLIC_STATUSES))}
     label_columns = LABELS
@@ -172,7 +172,7 @@ class PostEvaluationView(Scoped, ServiceCheckedView, ModelView):
                    "usage_indicator", "usage_target", "usage_actual", "final_cost", "benefits",
                    "problems", "lessons"]
     edit_columns = add_columns[1:]
-    search_columns = ["project", "evaluated_on", "objectives_met", "evaluator"]
+    search_columns = ["evaluated_on", "objectives_met", "evaluator", "usage_indicator"]
     add_form_query_rel_fields = {"project": [["id", ProjectsInOperation, None]]}
     add_form_extra_fields = {"objectives_met": SelectField(_l("Objectives met"),
                                                            choices=_choices(OBJECTIVES))}

@@ -66,5 +66,13 @@ class Department(Audited, Model):
     def audit_key(self):
         return self.code
 
-    def __str__(self):
+    def label(self) -> str:
+        """The name in the user's language (the English name in the English UI)."""
+        from flask import has_request_context
+        from flask_babel import get_locale
+        if self.name_en and has_request_context() and str(get_locale() or "zh") == "en":
+            return self.name_en
         return self.name
+
+    def __str__(self):
+        return self.label()

@@ -7,7 +7,7 @@ from marshmallow import ValidationError
 from core.api import ServiceApi
 from core.schemas import localized
 from core.security import current_user
-from projects import lifecycle, reviews, services
+from projects import desk, lifecycle, reviews, services
 from projects.guard import services as guard
 from projects.models import Project, Review
 from projects.schemas import TransitionSchema
@@ -157,9 +157,10 @@ class ProjectApi(ServiceApi):
         def action():
             decision = reviews.parse_decision(body)
             project = self.visible_item(pk)
-            for code in decision.pop("reuses"):
-                guard.add_reuse_link(project, code)
-            warnings = reviews.decide(project, user=current_user(), **decision)
+            warnings = desk.decide_with_check(
+                project, decision["decision"], current_user(), decision["comment"],
+                decision["conditions"], justifications=decision["justifications"],
+                reuses=decision["reuses"], check_id=body.get("check_id"))
             return project, {"warnings": warnings, "stage": reviews.current_stage(project)}
         return self.write(200, action)
 

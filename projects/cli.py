@@ -61,8 +61,10 @@ def demo_cli():
 @click.option("--seed", default=2012, show_default=True, type=int)
 @click.option("--users/--no-users", default=True, help="create one demo user per role")
 @click.option("--if-empty", is_flag=True, help="do nothing when projects exist already")
+@click.option("--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="the day the demo's dates are relative to (default: today)")
 @with_appcontext
-def demo_seed(count, seed, users, if_empty):
+def demo_seed(count, seed, users, if_empty, as_of):
     """Add a reproducible demo portfolio (and demo users office, pm, auditor)."""
     from projects.demo import seed_demo_users, seed_projects
     from projects.models import Project
@@ -73,7 +75,7 @@ def demo_seed(count, seed, users, if_empty):
     started = time.perf_counter()
     with acting_as("system"):
         with transaction():
-            added = seed_projects(count, seed)
+            added = seed_projects(count, seed, as_of=as_of.date() if as_of else None)
         if current_app.config.get("GUARD_ENGINE") == "learned":
             from projects.guard.vectors import store_missing_vectors
             click.echo(f"{store_missing_vectors()} project vectors stored for the learned guard")

@@ -13,21 +13,15 @@ from pathlib import Path
 from flask import current_app
 from sqlalchemy import func, select, text
 
-from core import registry, summaries
-from core.audit import utcnow
+from core import clock, registry, summaries
 from core.bulk import audit_inserts, bulk_insert, sync_sequences
 from core.extensions import db
 from plan.models import Department, PlanTask
+from projects import demo_life
 from projects import enums as s
+from projects.guard.models import DuplicateCheck
 from projects.models import Project, Review, project_plan_task
 
-# Share of each status in a plan period that is well under way (weights, not counts).
-STATUS_WEIGHTS = {
-    s.DRAFT: 8, s.SUBMITTED: 6, s.IN_REVIEW: 5, s.RETURNED: 3, s.REJECTED: 3, s.APPROVED: 8,
-    s.IN_CONSTRUCTION: 20, s.TRIAL_OPERATION: 8, s.ACCEPTED: 8, s.IN_OPERATION: 18,
-    s.EVALUATED: 7, s.CLOSED: 6,
-}
-DECIDED = {s.RETURNED: "return", s.REJECTED: "reject"}
 
 
 def add_demo_hook(hook, app=None) -> None:
@@ -46,10 +40,14 @@ def vocabulary() -> dict:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-def seed_projects(count: int, seed: int = 2012, prefix: str = "DEMO") -> int:
-    """Add `count` demo projects with codes PREFIX-<year>-<n>; reproducible for a given seed
-    and prefix. Returns the number added (codes that already exist are skipped)."""
+def seed_projects(count: int, seed: int = 2012, prefix: str = "DEMO",
+                  as_of: dt.date | None = None) -> int:
+    """Add `count` demo projects with codes PREFIX-<year>-<n>; reproducible for a given seed,
+    prefix and as-of day (the clock's today by default: statuses and dates come from
+    projects.demo_life). Returns the number added (codes that already exist are skipped)."""
     rng = random.Random(seed)
+    life_rng = random.Random(seed + 7)  # dates and statuses, apart from the text's draws
+    as_of = as_of or demo_life.demo_today()
     vocab = vocabulary()
     departments = list(db.session.scalars(select(Department).order_by(Department.code)))
     tasks = {t.code: t for t in db.session.scalars(select(PlanTask).where(PlanTask.level >= 1))}
@@ -60,15 +58,15 @@ def seed_projects(count: int, seed: int = 2012, prefix: str = "DEMO") -> int:
     project_rows, link_rows, review_rows = [], [], []
     next_id = (db.session.scalar(select(func.max(Project.id))) or 0) + 1
     next_review_id = (db.session.scalar(select(func.max(Review.id))) or 0) + 1
-    statuses, weights = zip(*STATUS_WEIGHTS.items())
-    now = utcnow()
+    now = demo_life.as_of_stamp(as_of)
     for n in range(1, count + 1):
         category = rng.choice(sorted(vocab["categories"]))
         spec = vocab["categories"][category]
         template = rng.choice(spec["templates"])
         suitable = [d for d in departments if d.name in template.get("departments", [])]
         department = rng.choice(suitable or departments)
-        year = rng.randint(2011, 2015)
+        life = demo_life.life_of(life_rng, as_of)
+        year, status = life["year"], life["status"]
         code = f"{prefix}-{year}-{n:05d}"
         if code in taken:
             continue
@@ -76,9 +74,7 @@ def seed_projects(count: int, seed: int = 2012, prefix: str = "DEMO") -> int:
                 "area": rng.choice(vocab["areas"]), "phase": rng.choice(vocab["phases"]),
                 "feature": rng.choice(vocab["features"]), "year": year}
         primary = _pick_task(rng, tasks, spec["plan_tasks"])
-        start = dt.date(year, rng.randint(1, 9), 1)
-        end = start + dt.timedelta(days=rng.choice([180, 270, 365, 540, 730]))
-        status = rng.choices(statuses, weights)[0]
+        start, end = life["start_date"], life["end_date"]
         budget = rng.choice(BUDGET_STEPS) * Decimal(rng.randint(80, 130)) / 100
         project_rows.append(dict(
             id=next_id, code=code, name=template["name"].format(**fill)[:200],
@@ -89,24 +85,23 @@ def seed_projects(count: int, seed: int = 2012, prefix: str = "DEMO") -> int:
             protection_level=rng.choice([None, 1, 2, 2, 3]) if category != "portal" else 2,
             contractor=rng.choice(CONTRACTORS) if status in s.APPROVED_OR_LATER else None,
             status=status, created_at=now, updated_at=now, created_by="demo",
-            submitted_at=None if status == s.DRAFT else _day(start, -rng.randint(70, 120))))
+            submitted_at=life["submitted_at"]))
+        project_rows[-1].update(demo_life.disclosure_of(project_rows[-1]))
         link_rows.append({"project_id": next_id, "plan_task_id": primary.id})
-        decision = "approve" if status in s.APPROVED_OR_LATER else DECIDED.get(status)
-        if decision:  # decided before the planned start; an approval closes the last stage
-            review_rows.append(dict(
-                id=next_review_id + len(review_rows), project_id=next_id,
-                stage="design" if decision == "approve" else "proposal", decision=decision,
-                reviewer="office", comments=REVIEW_COMMENTS[decision],
-                decided_at=_day(start, -rng.randint(10, 60))))
+        review_rows += demo_life.review_rows(project_rows[-1], life_rng, as_of,
+                                             next_review_id + len(review_rows))
         next_id += 1
     bulk_insert(Project, project_rows)
     bulk_insert(project_plan_task, link_rows)
+    checks = _stored_checks(project_rows, review_rows, life_rng)
     bulk_insert(Review, review_rows)
+    bulk_insert(DuplicateCheck, checks)
     sync_sequences("project", "review")
     audit_inserts("project", project_rows)
     audit_inserts("review", review_rows)
-    for hook in registry.hooks("demo"):
-        hook(project_rows, random.Random(seed + 1))
+    with clock.frozen(as_of):  # every package's demo rows are dated to the same day
+        for hook in registry.hooks("demo"):
+            hook(project_rows, random.Random(seed + 1))
     from projects.guard.services import bump_version
     bump_version(db.session)  # bulk inserts pass no ORM hook: tell the duplicate index
     summaries.bump(db.session)  # ... and the cached summaries
@@ -116,9 +111,14 @@ def seed_projects(count: int, seed: int = 2012, prefix: str = "DEMO") -> int:
     return len(project_rows)
 
 
-def _day(date: dt.date, days: int) -> dt.datetime:
-    """Office hours on the day `days` from `date`."""
-    return dt.datetime.combine(date + dt.timedelta(days=days), dt.time(10, 0))
+def _stored_checks(project_rows, review_rows, rng) -> list[dict]:
+    """The duplicate checks of the seeded proposals, from one scan of the portfolio."""
+    from projects.guard.services import bump_version, scan, settings
+    bump_version(db.session)
+    _weights, threshold, limit = settings()
+    ids = {p["id"] for p in project_rows}
+    pairs = [p for p in scan(explain_first=0)["pairs"] if p["a_id"] in ids or p["b_id"] in ids]
+    return demo_life.store_checks(project_rows, review_rows, rng, threshold, pairs, limit)
 
 
 def _pick_task(rng, tasks, codes):
@@ -130,11 +130,6 @@ def _pick_task(rng, tasks, codes):
 
 CONTRACTORS = ["新疆某信息技术有限公司", "塔城地区某网络工程有限公司", "中国电信塔城分公司",
                "中国移动塔城分公司", "中国联通塔城分公司", "乌鲁木齐某软件股份有限公司"]
-REVIEW_COMMENTS = {
-    "approve": "符合规划任务,同意立项。",
-    "return": "请补充与现有平台的整合方案及资金来源说明后重新报送。",
-    "reject": "与已建平台功能重复,不予立项。",
-}
 
 
 DEMO_USERS = [  # username, role, department code or name

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 from flask_appbuilder import Model
 from sqlalchemy import (JSON, Boolean, Column, Date, DateTime, ForeignKey, Index, Integer, Numeric,
-                        String, Table, Text)
+                        String, Table, Text, false)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.audit import Audited, utcnow
@@ -46,6 +46,11 @@ class Project(Audited, Model):
     protection_level: Mapped[int | None] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(20), nullable=False, default="draft", index=True)
     listed_in_plan: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    # 不予公开: kept off the public pages (classified networks, detention facilities ...),
+    # set by the Office with a reason.
+    withheld: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False,
+                                           server_default=false())
+    withheld_reason: Mapped[str | None] = mapped_column(String(200))
     submitted_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     # the review queue walks waiting projects oldest first
     __table_args__ = (Index("ix_project_status_submitted", "status", "submitted_at"),)

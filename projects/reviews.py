@@ -49,7 +49,7 @@ def decision_from_form(form) -> dict:
 
 
 def decide(project: Project, decision: str, user=None, comment: str = "", conditions: str = "",
-           justifications: dict | None = None) -> list[str]:
+           justifications: dict | None = None, extra: dict | None = None) -> list[str]:
     """The Office decides the stage under review. Returns warnings to show. An approval runs
     the lifecycle gates (the duplicate-construction rule among them) at every stage."""
     if decision not in DECISION_TARGETS:
@@ -60,7 +60,7 @@ def decide(project: Project, decision: str, user=None, comment: str = "", condit
                          status=project.status_label()))
     stage = current_stage(project)
     context = {"justifications": justifications or {}, "stage": stage,
-               "conditions": (conditions or "").strip() or None}
+               "conditions": (conditions or "").strip() or None, **(extra or {})}
     with lifecycle.decision_context(context):
         if decision != "approve" or is_final_stage(project):
             return lifecycle.transition(project, DECISION_TARGETS[decision], user, comment,
@@ -74,7 +74,8 @@ def _approve_stage(project, stage, user, comment, context) -> list[str]:
     lifecycle.run_gates(project, lifecycle.STAGE_APPROVED)
     stages.record_decision(project, stage, "approve", user, comment, context["conditions"],
                            context.get("duplicate_check"))
-    set_audit_note(db.session, _("stage approved: %(stage)s", stage=stage))
+    set_audit_note(db.session, _("stage approved: %(stage)s",
+                                 stage=str(s.REVIEW_STAGES.get(stage, stage))))
     db.session.flush()
     set_audit_note(db.session, None)
     return [_("Stage approved; the project stays in review at the next stage: %(stage)s.",

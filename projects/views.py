@@ -8,9 +8,17 @@ from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import permission_name
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_appbuilder.widgets import ListWidget
+from sqlalchemy import select
+from flask_appbuilder.fields import QuerySelectField
+from flask_appbuilder.fieldwidgets import Select2Widget
 from wtforms import BooleanField, SelectField
+from wtforms.validators import DataRequired
 
 from core import imports, scoping
+from core import clock, registry
+from core import formatters as fmt
+from core.errors import DomainError
 from core.scoping import Scoped
 from core.export import send_xlsx
 from core.extensions import db
@@ -18,7 +26,7 @@ from core.security import OFFICE, current_user, has_role
 from core.viewhelpers import ExportableList, ServiceCheckedView
 from core.uow import transaction
 from core.web import refusable
-from projects import importer, lifecycle, reviews
+from projects import codes, desk, disclosure_flag, importer, lifecycle, reviews
 from projects.enums import CATEGORIES, IN_REVIEW, PROTECTION_LEVELS, REVIEW_STAGES, STATUSES
 from projects.guard import services as guard
 from projects.filters import OwnDepartmentOnly
@@ -45,6 +53,48 @@ EXPORT_COLUMNS = [
     ("end_date", _l("Planned end")), ("capabilities", _l("Capabilities")),
     ("description", _l("Description")),
 ]
+
+
+class ProjectListWidget(ListWidget):
+    """The project list: edit and delete icons only where the project rule allows them."""
+
+    template = "project_list_widget.html"
+
+    def __init__(self, **kwargs):
+        pks = kwargs.get("pks") or []
+        user = current_user()
+        changeable = set()
+        for project in db.session.scalars(select(Project).where(Project.id.in_(pks))):
+            try:
+                ensure_may_change(user, project)
+                changeable.add(project.id)
+            except DomainError:
+                pass
+        super().__init__(changeable=changeable, **kwargs)
+
+
+def _may_change(user, project) -> bool:
+    try:
+        ensure_may_change(user, project)
+    except DomainError:
+        return False
+    return True
+
+
+def _submission_prompt(project):
+    """What the submit button must say first (the funding package provides it: a plan
+    unequal to the budget, blocking or asking per configuration)."""
+    if project.status not in ("draft", "returned"):
+        return None
+    provider = registry.provider("submission_prompt")
+    return provider(project) if provider else None
+
+
+def _returned_review(project):
+    """The Office's return decision a returned proposal waits on."""
+    if project.status != "returned":
+        return None
+    return next((r for r in reversed(project.reviews) if r.decision == "return"), None)
 
 
 def _choices(mapping):
@@ -81,6 +131,10 @@ class ProjectModelView(Scoped, ExportableList, ServiceCheckedView, ModelView):
         "department": [["id", OwnDepartmentOnly, None]],
     }
     add_form_extra_fields = edit_form_extra_fields = {
+        "primary_task": QuerySelectField(
+            _l("Primary plan task"), query_func=codes.task_choices, get_pk_func=lambda t: t.id,
+            get_label=str, allow_blank=True, blank_text=_l("Choose a plan task"),
+            widget=Select2Widget(), validators=[DataRequired()]),
         "listed_in_plan": BooleanField(_l("Listed in the plan"), default=False),
         "category": SelectField(_l("Category"), choices=_choices(CATEGORIES)),
         "protection_level": SelectField(
@@ -96,11 +150,14 @@ class ProjectModelView(Scoped, ExportableList, ServiceCheckedView, ModelView):
         "reuses": lambda projects: "、".join(str(p) for p in projects),
         "protection_level": lambda level: PROTECTION_LEVELS.get(level, ""),
         "contractor": lambda text: text or "", "supervisor": lambda text: text or "",
+        "budget_total": fmt.money, "created_at": fmt.minute, "submitted_at": fmt.minute,
+        "listed_in_plan": fmt.yes_no,
     }
     show_template = "project_show.html"
     add_template = "project_add.html"
     edit_template = "project_edit.html"
     list_template = "project_list.html"
+    list_widget = ProjectListWidget
     page_size = 25
     export_name = "projects"
     export_columns = [label for _key, label in EXPORT_COLUMNS]
@@ -119,6 +176,23 @@ class ProjectModelView(Scoped, ExportableList, ServiceCheckedView, ModelView):
     def post_add(self, item):
         g.added_project_id = item.id
 
+    def _get_add_widget(self, form, exclude_cols=None, widgets=None):
+        """A new project's form suggests the next code of the user's department and year."""
+        user = current_user()
+        if request.method == "GET" and not form.code.data and user is not None:
+            form.code.data = codes.suggest_code(getattr(user, "department", None),
+                                                clock.today().year)
+        return super()._get_add_widget(form, exclude_cols, widgets)
+
+    def post_update(self, item):
+        g.edited_project_id = item.id
+
+    def post_edit_redirect(self):
+        """After editing, back to the project (a returned proposal's Resubmit is there)."""
+        if getattr(g, "edited_project_id", None):
+            return redirect(url_for(".show", pk=g.edited_project_id))
+        return super().post_edit_redirect()
+
     def post_add_redirect(self):
         """After registering a project, show it: the next step (submit) is a button there."""
         if getattr(g, "added_project_id", None):
@@ -128,11 +202,24 @@ class ProjectModelView(Scoped, ExportableList, ServiceCheckedView, ModelView):
     @expose("/show/<pk>", methods=["GET"])
     @has_access
     def show(self, pk):
+        return self._render_show(pk)
+
+    def _render_show(self, pk, entered=None, refusal=None):
+        """The project page; for the Office while in review, the decision form on the
+        duplicate check it is shown (frozen), prefilled with what was typed (a refused
+        decision: `entered`, `refusal`) or carried from an earlier stage."""
         widgets = self._show(pk)
         project = db.session.get(Project, int(pk))
         user = current_user()
         deciding = project.status == IN_REVIEW and has_role(user, OFFICE)
-        matches, hidden = guard.visible_matches(guard.check_project(project), user)
+        shown = None
+        if deciding:
+            with transaction():  # the check shown is stored: the decision is judged on it
+                shown = desk.frozen_check(project)
+            matches = shown.result.get("matches", [])
+            hidden = 0
+        else:
+            matches, hidden = guard.visible_matches(guard.check_project(project), user)
         return self.render_template(
             self.show_template, pk=pk, title=self.show_title, widgets=widgets,
             related_views=self._related_views, project=project,
@@ -140,29 +227,63 @@ class ProjectModelView(Scoped, ExportableList, ServiceCheckedView, ModelView):
             deciding=deciding, stage=reviews.current_stage(project),
             final_stage=reviews.is_final_stage(project), matches=matches,
             hidden_matches=hidden, submitted_check=guard.latest_check(project.id, "submission"),
-            stage_labels=REVIEW_STAGES)
+            stage_labels=REVIEW_STAGES, shown_check=shown,
+            groups=desk.form_groups(project, matches, entered) if deciding else [],
+            settlement_choices=desk.SETTLEMENTS, entered=entered or {},
+            may_withhold=has_role(user, OFFICE), may_change=_may_change(user, project),
+            returned_review=_returned_review(project),
+            submit_prompt=_submission_prompt(project),
+            refusal=refusal), 422 if refusal else 200
 
     @expose("/decide/<int:pk>", methods=["POST"])
     @has_access
     @permission_name("decide")
     def decide(self, pk):
         """The Office's decision form: decision, comment, conditions, and per possible
-        duplicate a justification or a reuse link."""
-        def decide(project, user):
-            decision = reviews.decision_from_form(request.form)
-            for code in decision.pop("reuses"):
-                guard.add_reuse_link(project, code)
-            return reviews.decide(project, user=user, **decision)
-        return self._act_on(pk, decide, _("Decision recorded: %(status)s."))
+        duplicate (or family of them) a reuse link, a later phase or a justification. A
+        refusal shows the form again with everything typed and the missing boxes marked."""
+        form = request.form
+        user = current_user()
+        try:
+            with transaction():
+                project = scoping.get(Project, pk, user)
+                warnings = desk.decide_with_check(
+                    project, form.get("decision", ""), user, form.get("comment", ""),
+                    form.get("conditions", ""), entries=desk.entries_from_form(form),
+                    check_id=form.get("check_id"))
+        except DomainError as exc:
+            if exc.status == 404:
+                abort(404)
+            return self._render_show(pk, entered=form.to_dict(), refusal=exc)
+        flash(_("Decision recorded: %(status)s.") % {"status": project.status_label()},
+              "success")
+        for warning in warnings:
+            flash(warning, "warning")
+        return redirect(url_for(".show", pk=pk))
+
+    @expose("/withhold/<int:pk>", methods=["POST"])
+    @has_access
+    @permission_name("decide")
+    def withhold(self, pk):
+        """The Office's 不予公开 flag with its reason."""
+        return self._act_on(pk, lambda project, user: disclosure_flag.set_withheld(
+            project, request.form.get("withheld") == "1", request.form.get("withheld_reason", ""),
+            user) or [], _("Disclosure setting saved."))
 
     @expose("/transition/<int:pk>", methods=["POST"])
     @has_access
     @permission_name("transition")
     def transition(self, pk):
-        """The lifecycle buttons post here; refusals come back as a message on the page."""
-        return self._act_on(pk, lambda project, user: lifecycle.transition(
-            project, request.form.get("to", ""), user, request.form.get("comment", "")),
-            _("The project is now %(status)s."))
+        """The lifecycle buttons post here; refusals come back as a message on the page. The
+        submit form asks to confirm a funding plan unequal to the budget (per configuration)."""
+        form = request.form
+
+        def step(project, user):
+            with lifecycle.decision_context({"ask_confirm": True,
+                                             "confirmed": form.get("confirm_funding") == "1"}):
+                return lifecycle.transition(project, form.get("to", ""), user,
+                                            form.get("comment", ""))
+        return self._act_on(pk, step, _("The project is now %(status)s."))
 
     def _act_on(self, pk, action, done_message):
         """Run action(project, user) -> warnings; commit, or roll back and show the refusal."""

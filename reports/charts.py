@@ -29,8 +29,12 @@ def failures_png(result, title) -> bytes:
 
 
 def coverage_png(coverage, title) -> bytes:
-    """Projects per plan task (top-level tasks, sub-tasks rolled up), red where none."""
-    top = [row for row in coverage if row.task.level == 1]
+    """Projects per main task (sub-tasks rolled up), red where none; the legend names the
+    three colours drawn."""
+    from matplotlib.patches import Patch
+
+    from reports.coverage import coverable
+    top = [row for row in coverage if row.task.level == 1 and coverable(row)]
     counts = [row.projects + sum(c.projects for c in row.children) for row in top]
     flagged = [row.flagged + sum(c.flagged for c in row.children) for row in top]
     figure, axes = plt.subplots(figsize=(7.5, 3.2))
@@ -38,7 +42,9 @@ def coverage_png(coverage, title) -> bytes:
     axes.bar(labels, counts, color=[BLUE if c else RED for c in counts], label=_("Projects"))
     axes.bar(labels, flagged, color="#f39c12", label=_("Possible duplicates"))
     axes.set_title(title)
-    axes.legend(fontsize=8)
+    axes.legend(handles=[Patch(color=BLUE, label=_("Projects")),
+                         Patch(color="#f39c12", label=_("Possible duplicates")),
+                         Patch(color=RED, label=_("No project yet"))], fontsize=8)
     axes.tick_params(axis="x", labelsize=8)
     axes.spines[["top", "right"]].set_visible(False)
     return png_bytes(figure)

@@ -86,10 +86,19 @@ def plan_coverage(filters: Filters | None = None) -> list[TaskCoverage]:
     return [rows[t.id] for t in tasks]
 
 
+# Sections whose tasks projects carry out: the main tasks (主要任务, T). Principles (P) and
+# guarantee measures (G) are chapters of the plan, not tasks a project covers.
+COVERABLE_SECTIONS = ("T",)
+
+
+def coverable(row) -> bool:
+    return row.code.split(".")[0].rstrip("0123456789") in COVERABLE_SECTIONS
+
+
 def uncovered(coverage: list[TaskCoverage]) -> list[TaskCoverage]:
-    """Tasks with no project, neither on themselves nor on any of their sub-tasks."""
-    return [row for row in coverage
-            if not row.covered and not any(c.covered for c in row.children)]
+    """Main tasks with no project, neither on themselves nor on any of their sub-tasks."""
+    return [row for row in coverage if coverable(row)
+            and not row.covered and not any(c.covered for c in row.children)]
 
 
 def duplicate_clusters(coverage: list[TaskCoverage], least: int = 2) -> list[TaskCoverage]:

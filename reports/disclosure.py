@@ -1,6 +1,6 @@
 """Public disclosure (政务公开): approved projects as the public may see them.
 
-Only projects approved or later, and only name, code, department, plan task, budget, period and
+Only projects approved or later that the Office has not withheld (不予公开), and only name, code, department, plan task, budget, period and
 status: nothing of reviews, risks, findings, funding payments or the people involved.
 """
 from sqlalchemy import extract, func, or_, select
@@ -20,7 +20,7 @@ def disclosure_query(department_id=None, plan_task=None, status=None, year=None,
                     Project.budget_total, Project.start_date, Project.end_date, Project.status)
              .join(Department, Department.id == Project.department_id)
              .join(PlanTask, PlanTask.id == Project.primary_task_id)
-             .where(Project.status.in_(APPROVED_OR_LATER)))
+             .where(Project.status.in_(APPROVED_OR_LATER), Project.withheld.is_(False)))
     if department_id:
         query = query.where(Project.department_id == department_id)
     if plan_task:
@@ -57,7 +57,8 @@ def filter_choices():
     departments = db.session.execute(
         select(Department.id, Department.name)
         .where(Department.id.in_(select(Project.department_id)
-                                 .where(Project.status.in_(APPROVED_OR_LATER))))
+                                 .where(Project.status.in_(APPROVED_OR_LATER),
+                                        Project.withheld.is_(False))))
         .order_by(Department.code)).all()
     tasks = db.session.execute(select(PlanTask.code, PlanTask.title)
                                .where(PlanTask.level == 1)).all()

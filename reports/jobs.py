@@ -42,6 +42,8 @@ def workbook_name(filters: Filters) -> str:
         parts.append(filters.department.code)
     if filters.plan_task:
         parts.append(filters.plan_task.code)
+    if filters.date_from or filters.date_to:
+        parts.append(f"{filters.date_from or ''}~{filters.date_to or ''}")
     return "-".join(parts + [clock.today().isoformat()]) + ".xlsx"
 
 
@@ -52,7 +54,7 @@ def compliance_workbook_job(job_id, **params):
     filters = filters_from(params)
     set_progress(job_id, 5, "evaluating the compliance rules")
     path = result_file(job_id, ".xlsx")
-    counts = write_compliance_workbook(path, filters)
+    counts = write_compliance_workbook(path, filters, base_url=params.get("base_url") or "")
     with transaction():
         row = db.session.get(Job, job_id)
         row.result_path, row.result_name = path, workbook_name(filters)

@@ -5,8 +5,9 @@ SCORECARD_WEIGHTS (configuration), per department.
   those reached plus those still open past it;
 - budget_execution: spent out of the funding plan of approved projects (执行率);
 - compliance_pass_rate: passes out of passes and failures over every applicable rule;
-- disclosure_share: approved projects whose public record is complete (description, and the
-  contractor once construction started) out of all approved projects.
+- disclosure_share: approved projects on the public page (not withheld, 不予公开) whose public
+  record is complete (description, and the contractor once construction started) out of all
+  approved projects.
 The score is the weighted mean of the indicators a department has figures for, times 100.
 """
 import datetime as dt
@@ -80,7 +81,8 @@ def department_scorecard(on: dt.date | None = None, user=None) -> list[Card]:
             .join(Project, Project.id == FundingLine.project_id)
             .where(Project.status.in_(s.APPROVED_OR_LATER)).group_by(Project.department_id)):
         cards[dep_id].values["budget_execution"] = _ratio(spent or 0, planned or 0)
-    complete = and_(func.coalesce(func.trim(Project.description), "") != "",
+    complete = and_(Project.withheld.is_(False),
+                    func.coalesce(func.trim(Project.description), "") != "",
                     or_(Project.status == s.APPROVED,
                         func.coalesce(func.trim(Project.contractor), "") != ""))
     for dep_id, done, total in db.session.execute(

@@ -79,7 +79,8 @@ class ComplianceView(BaseView):
             "reports/compliance.html", result=result, summary=summary, page=page,
             failures=page.items, failure_count=page.total, filters=filters,
             departments=departments, tasks=tasks, outcomes=OUTCOMES, severities=SEVERITIES,
-            PASS=PASS, FAIL=FAIL, NA=NA, args=request.args)
+            PASS=PASS, FAIL=FAIL, NA=NA, args=request.args,
+            may_dossier=self.appbuilder.sm.has_access("can_show", "DossierView"))
 
     @expose("/download")
     @has_access
@@ -88,8 +89,8 @@ class ComplianceView(BaseView):
         """The workbook is written by a background job: start it, then follow its page."""
         from core import jobs
         from reports.jobs import filter_params
-        job = jobs.enqueue("compliance_workbook", filter_params(request_filters()),
-                           _user().username)
+        params = dict(filter_params(request_filters()), base_url=request.host_url)
+        job = jobs.enqueue("compliance_workbook", params, _user().username)
         return redirect(url_for("JobView.show", job_id=job.id))
 
 

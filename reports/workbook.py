@@ -6,6 +6,7 @@ Every text cell is written with write_string (strings_to_formulas off): a projec
 "=HYPERLINK(...)" stays text.
 """
 import datetime as dt
+from dataclasses import dataclass
 from decimal import Decimal
 
 import xlsxwriter
@@ -14,7 +15,6 @@ from sqlalchemy import func, select
 
 from budgets.models import FundingLine
 from core import clock, registry
-from core.audit import AuditEvent
 from core.extensions import db
 from plan.models import Department
 from projects.enums import STATUSES
@@ -22,7 +22,17 @@ from projects.models import Project
 from projects.schedule.enums import MILESTONE_STATUSES, MILESTONE_TYPES, OPEN_MILESTONE
 from projects.schedule.models import Milestone
 from reports import coverage as cov
+from reports import dossier
+from risk.enums import CATEGORIES as RISK_CATEGORIES
+from risk.enums import STATUSES as RISK_STATUSES
 from reports.rules import FAIL, NA, OUTCOMES, PASS, SEVERITIES, Filters, evaluate, scope_query
+
+@dataclass(frozen=True)
+class Link:
+    """A cell that links somewhere (written with write_url; strings never become links)."""
+    url: str
+    text: str
+
 
 AUDIT_DAYS = 90  # the audit trail covers this many days before the report when no period is set
 AUDIT_MAX_ROWS = 500_000
@@ -31,7 +41,8 @@ AUDIT_MAX_ROWS = 500_000
 class Writer:
     """Formats and a safe cell writer shared by the sheets."""
 
-    def __init__(self, target):
+    def __init__(self, target, base_url=""):
+        self.base_url = base_url  # the app's address, for links to dossiers (web downloads)
         self.book = xlsxwriter.Workbook(target, {"constant_memory": True,
                                                  "strings_to_formulas": False,
                                                  "strings_to_urls": False,
@@ -43,14 +54,29 @@ class Writer:
         self.money = add({"num_format": "#,##0.00"})
         self.day = add({"num_format": "yyyy-mm-dd"})
         self.stamp = add({"num_format": "yyyy-mm-dd hh:mm:ss"})
+        self.minute = add({"num_format": "yyyy-mm-dd hh:mm"})
         self.pct = add({"num_format": "0.0%"})
         self.wrap = add({"text_wrap": True, "valign": "top"})
         self.red = add({"bg_color": "#F8CBAD", "font_color": "#9C0006"})
         self.green = add({"bg_color": "#C6EFCE", "font_color": "#006100"})
         self.grey = add({"font_color": "#808080"})
 
+    @staticmethod
+    def page_setup(sheet, header_row=None):
+        """Print as A4 landscape, fit to the page width, the header row on every page."""
+        sheet.set_paper(9)
+        sheet.set_landscape()
+        sheet.fit_to_pages(1, 0)
+        sheet.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.5)
+        if header_row is not None:
+            sheet.repeat_rows(header_row)
+        sheet.set_footer("&C&P / &N")
+
     def cell(self, sheet, row, col, value, fmt=None):
         if value is None:
+            return
+        if isinstance(value, Link):
+            sheet.write_url(row, col, value.url, string=value.text)
             return
         if isinstance(value, bool):
             sheet.write_string(row, col, _("Yes") if value else _("No"), fmt)
@@ -79,17 +105,18 @@ class Writer:
                 self.cell(sheet, last, col, value[0] if isinstance(value, tuple) else value, fmt)
         sheet.freeze_panes(start + 1, freeze_cols)
         sheet.autofilter(start, 0, max(last, start + 1), len(headers) - 1)
+        self.page_setup(sheet, start)
         return sheet, last
 
 
 def write_compliance_workbook(target, filters: Filters | None = None,
-                              on: dt.date | None = None) -> dict:
+                              on: dt.date | None = None, base_url: str = "") -> dict:
     """Write the workbook to a path or file object; return counts for the caller to show."""
     filters = filters or Filters()
     on = on or clock.today()
     result = evaluate(filters, on)
     coverage = cov.plan_coverage(filters)
-    w = Writer(target)
+    w = Writer(target, base_url)
     _summary(w, result, filters, on)
     _rules(w, result)
     _matrix(w, result)
@@ -109,6 +136,7 @@ def write_compliance_workbook(target, filters: Filters | None = None,
 
 def _summary(w, result, filters, on):
     sheet = w.book.add_worksheet(_("Summary"))
+    w.page_setup(sheet)
     sheet.set_column(0, 0, 12)
     sheet.set_column(1, 1, 34)
     sheet.set_column(2, 6, 11)
@@ -132,7 +160,7 @@ def _summary(w, result, filters, on):
         counts = result.counts(rule.id)
         severity_fail[rule.severity] += counts[FAIL]
         judged = counts[PASS] + counts[FAIL]
-        for col, value in enumerate((rule.id, rule.title_zh, str(SEVERITIES[rule.severity]),
+        for col, value in enumerate((rule.id, rule.title, str(SEVERITIES[rule.severity]),
                                      counts[PASS], counts[FAIL], counts[NA])):
             w.cell(sheet, n, col, value)
         w.cell(sheet, n, 6, counts[PASS] / judged if judged else None, w.pct)
@@ -171,11 +199,11 @@ def _summary_charts(w, sheet, top, last_rule, sev_top, n_sev, dep_top, n_dep):
     name = sheet.get_name()
     by_rule = w.book.add_chart({"type": "column", "subtype": "stacked"})
     for col, color in ((3, "#70AD47"), (4, "#C00000")):
-        by_rule.add_series({"name": [name, top, col], "categories": [name, top + 1, 0, last_rule, 0],
+        by_rule.add_series({"name": [name, top, col], "categories": [name, top + 1, 1, last_rule, 1],
                             "values": [name, top + 1, col, last_rule, col],
                             "fill": {"color": color}})
     by_rule.set_title({"name": _("Projects per rule")})
-    by_rule.set_size({"width": 620, "height": 300})
+    by_rule.set_size({"width": 620, "height": 420})
     sheet.insert_chart(top, 8, by_rule)
     severity = w.book.add_chart({"type": "pie"})
     severity.add_series({"name": _("Failures by severity"),
@@ -186,7 +214,7 @@ def _summary_charts(w, sheet, top, last_rule, sev_top, n_sev, dep_top, n_dep):
                                                                       "#FFC000")]})
     severity.set_title({"name": _("Failures by severity")})
     severity.set_size({"width": 380, "height": 260})
-    sheet.insert_chart(top + 16, 8, severity)
+    sheet.insert_chart(top + 22, 8, severity)
     if n_dep:
         departments = w.book.add_chart({"type": "bar"})
         departments.add_series({"name": [name, dep_top, 3],
@@ -196,7 +224,7 @@ def _summary_charts(w, sheet, top, last_rule, sev_top, n_sev, dep_top, n_dep):
         departments.set_title({"name": _("Failures by department")})
         departments.set_legend({"none": True})
         departments.set_size({"width": 620, "height": 360})
-        sheet.insert_chart(top + 30, 8, departments)
+        sheet.insert_chart(top + 36, 8, departments)
 
 
 def _rules(w, result):
@@ -232,13 +260,15 @@ def _failures(w, result) -> int:
 
     def rows():
         nonlocal count
-        for rule, (_pid, code, name, dep, status), evidence in result.failures():
+        for rule, (_pid, code, name, dep, status), evidence in result.failures():  # noqa: B007
             count += 1
-            yield (rule.id, rule.title_zh, str(SEVERITIES[rule.severity]), code, name, dep,
-                   str(STATUSES.get(status, status)), (evidence, w.wrap))
+            yield (rule.id, rule.title, str(SEVERITIES[rule.severity]), code, name, dep,
+                   str(STATUSES.get(status, status)), (evidence, w.wrap),
+                   Link(w.base_url + f"dossier/{_pid}/", _("Dossier")) if w.base_url else None)
     w.table(_("Failures"), [_("Rule"), _("Title"), _("Severity"), _("Project code"),
-                            _("Project"), _("Department"), _("Status"), _("Evidence cited")],
-            rows(), widths=(7, 26, 9, 18, 34, 16, 10, 70), freeze_cols=1)
+                            _("Project"), _("Department"), _("Status"), _("Evidence cited"),
+                            _("Dossier")],
+            rows(), widths=(7, 26, 9, 18, 34, 16, 10, 70, 8), freeze_cols=1)
     return count
 
 
@@ -303,7 +333,10 @@ def _high_risks(w, ids):
     w.table(_("High risks"), [_("Project code"), _("Project"), _("Category"), _("Risk"),
                               _("Score"), _("Owner"), _("Mitigation"), _("Status"),
                               _("Next review")],
-            (tuple(row) for row in risk_check.high_risk_rows(ids)),
+            ((code, name, str(RISK_CATEGORIES.get(category, category)), title, score, owner,
+              mitigation, str(RISK_STATUSES.get(status, status)), next_review)
+             for code, name, category, title, score, owner, mitigation, status, next_review
+             in risk_check.high_risk_rows(ids)),
             widths=(18, 30, 12, 30, 8, 12, 40, 10, 12), freeze_cols=1)
 
 
@@ -319,23 +352,26 @@ def _coverage(w, coverage):
 
 
 def _audit_trail(w, filters, on) -> int:
+    """The scope's events in the period (the projects in scope and their records), in words;
+    one project's full history is its dossier."""
     start = filters.date_from or on - dt.timedelta(days=AUDIT_DAYS)
     end = filters.date_to or on
-    query = (select(AuditEvent.at, AuditEvent.actor, AuditEvent.action, AuditEvent.entity,
-                    AuditEvent.entity_id, AuditEvent.field, AuditEvent.old_value,
-                    AuditEvent.new_value, AuditEvent.note)
-             .where(AuditEvent.at >= dt.datetime.combine(start, dt.time()),
-                    AuditEvent.at < dt.datetime.combine(end + dt.timedelta(days=1), dt.time()))
-             .order_by(AuditEvent.id).limit(AUDIT_MAX_ROWS).execution_options(yield_per=5000))
+    ids = scope_query(filters).subquery()
     count = 0
+    names = dossier.names()
 
     def rows():
         nonlocal count
-        for at, *rest in db.session.execute(query):
+        for row in dossier.scope_events(ids, dt.datetime.combine(start, dt.time()),
+                                        dt.datetime.combine(end + dt.timedelta(days=1),
+                                                            dt.time()), AUDIT_MAX_ROWS):
+            if dossier.is_noise(row):
+                continue
             count += 1
-            yield ((at, w.stamp), *(v[:2000] if isinstance(v, str) else v for v in rest))
-    w.table(_("Audit trail"), [_("Time (UTC)"), _("User"), _("Action"), _("Entity"),
-                               _("Entity id"), _("Field"), _("Old value"), _("New value"),
+            at, *rest = dossier.readable_event(row, names)
+            yield ((at, w.minute), *rest)
+    w.table(_("Audit trail"), [_("Time (Beijing)"), _("Project code"), _("User"), _("Kind"),
+                               _("Action"), _("Field"), _("Old value"), _("New value"),
                                _("Note")],
-            rows(), widths=(18, 12, 8, 14, 9, 14, 40, 40, 24))
+            rows(), widths=(16, 18, 10, 12, 8, 14, 36, 50, 24), freeze_cols=2)
     return count

@@ -38,14 +38,14 @@ MANUAL = [  # category, title, likelihood, impact
 
 def _row(next_id, project_id, category, title, likelihood, impact, today, rng, cause=None,
          description=None):
-    reviewed = rng.random() < 0.5
+    reviewed = rng.random() < 0.92  # most risks have an owner and a plan
     return dict(id=next_id, project_id=project_id, category=category, title=title[:200],
                 description=description, likelihood=likelihood, impact=impact,
                 score=likelihood * impact,
                 owner=rng.choice(OWNERS) if reviewed or not cause else None,
                 mitigation=MITIGATIONS[category] if reviewed else None,
                 status="mitigating" if reviewed and rng.random() < 0.6 else "open",
-                next_review=today + dt.timedelta(days=rng.randint(-45, 60)), cause=cause,
+                next_review=today + dt.timedelta(days=rng.randint(-3, 30) if reviewed else rng.randint(-10, 40)), cause=cause,
                 raised_by=SYSTEM if cause else "pm", raised_at=utcnow())
 
 
@@ -71,7 +71,8 @@ def seed_risks(project_rows, rng, today: dt.date | None = None) -> int:
                 spec = specs[key]
                 likelihood = min(5, max(1, spec["likelihood"] + rng.choice([-1, 0, 0, 0, 1])))
                 rows.append(_row(next_id + len(rows), project.id, spec["category"], cause.title,
-                                 likelihood, spec["impact"], today, rng, key, cause.description))
+                                 likelihood, cause.impact or spec["impact"], today, rng, key,
+                                 cause.description))
             if rng.random() < 0.25:
                 category, title, likelihood, impact = rng.choice(MANUAL)
                 rows.append(_row(next_id + len(rows), project.id, category, title, likelihood,

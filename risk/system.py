@@ -38,6 +38,7 @@ class Cause:
     key: str
     title: str
     description: str
+    impact: int | None = None  # when the cause's size sets it (cost variance by band)
 
 
 def overdue_milestone(project: Project, on: dt.date):
@@ -58,12 +59,16 @@ def cost_variance(project: Project, on: dt.date):
     if not costs.cost_rule_active():
         return None
     percent = costs.cost_variance(project)
-    limit = scoring.load_rules()["system_risks"]["cost_variance"]["threshold_percent"]
+    spec = scoring.load_rules()["system_risks"]["cost_variance"]
+    limit = spec["threshold_percent"]
     if percent is None or abs(percent) <= limit:
         return None
+    impact = next((band["impact"] for band in spec.get("impact_by_band", [])
+                   if band["max_percent"] is None or abs(percent) <= band["max_percent"]),
+                  spec["impact"])
     return Cause("cost_variance",
                  _("Cost variance %(percent)s%% against the plan", percent=f"{percent:+.1f}"),
-                 _("More than %(limit)s%% from the planned cost.", limit=limit))
+                 _("More than %(limit)s%% from the planned cost.", limit=limit), impact)
 
 
 def duplicate_approved(project: Project, on: dt.date):
@@ -140,7 +145,8 @@ def refresh_project(project: Project, on: dt.date | None = None) -> dict:
             project.risks.append(Risk(
                 cause=key, category=spec["category"], title=cause.title[:200],
                 description=cause.description, likelihood=spec["likelihood"],
-                impact=spec["impact"], score=spec["likelihood"] * spec["impact"], status=OPEN,
+                impact=cause.impact or spec["impact"],
+                score=spec["likelihood"] * (cause.impact or spec["impact"]), status=OPEN,
                 next_review=default_review_date(on), raised_by=SYSTEM))
             counts["raised"] += 1
         elif (risk.title, risk.description) != (cause.title[:200], cause.description):

@@ -12,6 +12,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import IntegerField, SelectField
 from wtforms.validators import InputRequired, NumberRange
 
+from core.redirects import BackToProject
 from core import clock, scoping
 from core.errors import DomainError
 from core.export import xlsx_response
@@ -69,7 +70,7 @@ def export_row(r: Risk) -> list:
             r.raised_by, r.raised_at]
 
 
-class RiskView(Scoped, ExportableList, ServiceCheckedView, ModelView):
+class RiskView(BackToProject, Scoped, ExportableList, ServiceCheckedView, ModelView):
     datamodel = SQLAInterface(Risk)
     route_base = "/risks"
     template_folder = TEMPLATES

@@ -57,7 +57,8 @@ def test_payments_of_hidden_projects_stay_hidden(api, web, app, make_project):
         "/api/v1/disbursement/?q=(page_size:100)").get_json()["result"]}
     assert {str(a) for a in amounts} in ({"1234.00"}, {"1234.0"})
     html = web.as_user("pm").get("/budgets/disbursements/list/").get_data(as_text=True)
-    assert "1234.00" in html and "4321.00" not in html
+    assert "1,234.00" in html  # amounts show with separators
+    assert "4,321.00" not in html and "4321.00" not in html
 
 
 def test_execution_page_and_export_are_scoped(web, app, make_project):

@@ -103,3 +103,29 @@ def test_projects_can_be_created_after_a_demo_seed(runner, api):
     from conftest import proposal
     response = api.as_user("office").post("/api/v1/project/", json=proposal())
     assert response.status_code == 201, response.get_json()
+
+
+def test_the_demo_reads_like_a_live_portfolio_as_of_its_day(runner, app):
+    """Dates relative to the as-of day, submission checks stored: the queue waits days, not
+    years, and rule C02 fails for a few percent only."""
+    import datetime as dt
+
+    from reports.rules import evaluate
+    result = runner.invoke(args=["demo", "seed", "--projects", "600", "--seed", "3",
+                                 "--no-users", "--as-of", "2014-06-30"])
+    assert result.exit_code == 0, result.output
+    as_of = dt.date(2014, 6, 30)
+    with app.test_request_context():
+        projects = list(db.session.scalars(select(Project)))
+        waiting = [(as_of - p.submitted_at.date()).days for p in projects
+                   if p.status in ("submitted", "in_review")]
+        assert waiting and max(waiting) <= 60 and min(waiting) >= 0
+        assert all(p.start_date > as_of for p in projects if p.status == "draft")
+        assert all(p.start_date <= as_of < p.end_date + dt.timedelta(days=120)
+                   for p in projects if p.status == "in_construction")
+        assert all(p.end_date < as_of for p in projects if p.status == "in_operation")
+        for project in projects:
+            days = [r.decided_at for r in project.reviews]
+            assert days == sorted(days) and all(d.date() <= as_of for d in days)
+        counts = evaluate(on=as_of).counts("C02")
+        assert 0 < counts["fail"] <= 0.06 * (counts["pass"] + counts["fail"]), counts

@@ -212,3 +212,13 @@ def test_training_import_and_scorecard_commands(app, runner, tmp_path):
     assert result.exit_code == 0, result.output
     rows = list(openpyxl.load_workbook(out).worksheets[0].iter_rows(values_only=True))
     assert any(r[0] == 2014 and r[1] == "市公安局" for r in rows[1:])
+
+
+def test_the_scorecard_follows_a_changed_assessment_at_once(app, api, web):
+    office = api.as_user("office")
+    pk = office.post("/api/v1/departmentassessment/", json=ASSESSMENT).get_json()["id"]
+    page = web.as_user("office").get("/evaluation/scorecard/?year=2013").get_data(as_text=True)
+    assert ">85.0<" in page
+    office.put(f"/api/v1/departmentassessment/{pk}", json={"information_disclosure": "40"})
+    page = web.as_user("office").get("/evaluation/scorecard/?year=2013").get_data(as_text=True)
+    assert ">40.0<" in page and ">85.0<" not in page

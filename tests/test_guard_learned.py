@@ -73,6 +73,12 @@ def _scan_quality(runner, directory: Path):
     return len(found & truth) / max(len(found), 1), len(found & truth) / len(truth)
 
 
+ON_POSTGRESQL = os.environ.get("DATABASE_URL", "").startswith("postgresql")
+
+
+@pytest.mark.skipif(ON_POSTGRESQL, reason="embedding-bound and database-independent: the "
+                    "150-proposal scan runs once, on SQLite (vector storage on PostgreSQL is "
+                    "tested below)")
 def test_set_d_written_by_someone_else(learned, runner):
     """150 proposals of five counties, never trained on: the scan's precision and recall.
     Measured 0.78 / 0.80; issue 10 asks 0.85 each (open)."""

@@ -99,7 +99,7 @@ def test_an_incomplete_proposal_cannot_be_submitted(api, app, make_project):
 
 
 def test_web_buttons_follow_the_same_rules(web, app, make_project):
-    project_id = make_project(status="draft")
+    project_id = make_project(status="draft", funded=True)  # no funding question at submission
     pm = web.as_user("pm")
     page = pm.get(f"/projects/show/{project_id}").get_data(as_text=True)
     assert 'data-to="submitted"' in page and 'data-to="approved"' not in page

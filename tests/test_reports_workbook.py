@@ -100,3 +100,53 @@ def test_scorecard_page_and_workbook(app, make_project, web, runner, tmp_path):
     # 市水利局 passes everything it is judged on; 市公安局 fails C04 and C08
     assert rows["市水利局"][-1] > rows["市公安局"][-1]
     assert len(sheet._charts) == 1
+
+
+def test_a_department_workbook_is_scoped_on_every_sheet_and_prints(app, make_project, web):
+    """Filtered to one department, no sheet holds another department's rows (the audit sheet
+    neither), every table prints landscape at page width with its header repeated, the rule
+    chart is labelled by rule titles, values are translated and the file is named after
+    the filter."""
+    from plan.models import Department
+    from core.extensions import db
+    from sqlalchemy import select
+    _failing_portfolio(app, make_project)
+    with app.app_context():
+        water = db.session.scalar(select(Department).where(Department.name == "市水利局"))
+        water_id, water_code = water.id, water.code
+    auditor = web.as_user("auditor")
+    until = dt.date.today().isoformat()  # the period holds today's events (the audit sheet)
+    started = auditor.get(f"/reports/compliance/download?department={water_id}&from=2013-01-01"
+                          f"&to={until}")
+    response = auditor.get(started.location + "/download")  # the job ran (immediate in tests)
+    assert response.status_code == 200
+    disposition = response.headers["Content-Disposition"]
+    assert f"compliance-{water_code}-2013-01-01" in disposition and until in disposition
+    book = openpyxl.load_workbook(io.BytesIO(response.data))
+    for name in book.sheetnames:
+        sheet = book[name]
+        assert sheet.page_setup.orientation == "landscape", name
+        setup = sheet.page_setup  # one page wide (Excel's default 1 is left out), any length
+        assert sheet.sheet_properties.pageSetUpPr.fitToPage and setup.fitToWidth in (None, 1)
+        assert setup.fitToHeight == 0 and setup.paperSize == 9
+        if name != "汇总":
+            assert sheet.print_title_rows.replace("$", "") == "1:1", name
+            text = " ".join(str(v) for row in sheet.iter_rows(values_only=True) for v in row
+                            if v is not None)
+            assert "TC-2013-001" not in text, name
+    audit = [r for r in book["审计日志"].iter_rows(min_row=2, values_only=True)]
+    assert audit and {r[1] for r in audit} == {"TC-2013-002"}
+    assert all("insert" not in str(r[4]) for r in audit) and audit[0][4] == "新建"
+    chart = book["汇总"]._charts[0]
+    categories = chart.series[0].cat.strRef or chart.series[0].cat.numRef
+    assert "$B$" in categories.f  # the rules' titles, not their ids
+
+
+def test_high_risk_sheet_translates_values(app, make_project, runner, tmp_path):
+    from tests.risk_support import add_risk
+    project_id = make_project("in_construction", code="TC-2013-001")
+    add_risk(app, project_id, category="cost", likelihood=5, impact=4)
+    out = tmp_path / "r.xlsx"
+    assert runner.invoke(args=["reports", "compliance", "--out", str(out)]).exit_code == 0
+    rows = list(openpyxl.load_workbook(out)["高风险"].iter_rows(min_row=2, values_only=True))
+    assert rows and (rows[0][2], rows[0][7]) == ("成本", "未处置")

@@ -195,3 +195,22 @@ def test_cost_rule_reads_the_funding_figures(app, make_project):
         db.session.commit()
     refresh(app, pid)
     assert ("cost_variance", "open") in system_risks(app, pid)
+
+
+def test_a_larger_cost_variance_is_a_larger_risk(app, make_project, hooks):
+    """+13% and +45% are different bands: the risk PlanGuard raises scores them apart."""
+    from risk import costs
+    from risk.models import Risk
+    figures = {}
+    costs.register_cost_variance(lambda project, since=None: figures.get((project.code, since)),
+                                 app=app)
+    moderate = make_project(status="in_construction", code="TC-2013-001")
+    severe = make_project(status="in_construction", code="TC-2013-002")
+    figures[("TC-2013-001", None)] = Decimal("13")
+    figures[("TC-2013-002", None)] = Decimal("45")
+    refresh(app, moderate)
+    refresh(app, severe)
+    with app.app_context():
+        scores = {r.project_id: (r.likelihood, r.impact) for r in db.session.scalars(
+            select(Risk).where(Risk.cause == "cost_variance"))}
+    assert scores[moderate] == (4, 3) and scores[severe] == (4, 5)

@@ -30,7 +30,7 @@ from plan.services import find_department
 from projects.services import find_plan_tasks
 
 EXCLUDED_STATUSES = (s.REJECTED,)  # a rejected proposal builds nothing
-_indexes: dict = {}
+INDEX_EXTENSION = "planguard_dictionary_index"  # the index lives on the app, per worker
 _indexes_lock = threading.Lock()
 
 
@@ -38,9 +38,9 @@ _indexes_lock = threading.Lock()
 
 def index() -> GuardIndex:
     """This worker's index for this database, brought up to date with the portfolio."""
-    key = current_app.config["SQLALCHEMY_DATABASE_URI"]
+    app = current_app._get_current_object()
     with _indexes_lock:
-        guard = _indexes.setdefault(key, GuardIndex())
+        guard = app.extensions.setdefault(INDEX_EXTENSION, GuardIndex())
     version = db.session.scalar(select(GuardVersion.version).where(GuardVersion.id == 1))
     if version != guard.version:
         with guard.lock:

@@ -49,7 +49,7 @@ class LeadershipDecisionView(Scoped, ServiceCheckedView, ModelView):
     show_columns = ["project", "meeting_date", "minute_number", "decision_label", "summary",
                     "attachment_name", "recorded_by", "recorded_at"]
     add_columns = ["project", "meeting_date", "minute_number", "decision", "summary"]
-    search_columns = ["project", "meeting_date", "minute_number", "decision"]
+    search_columns = ["meeting_date", "minute_number", "decision"]
     add_form_query_rel_fields = {"project": [["id", UndecidedProjects, None]]}
     add_form_extra_fields = {"decision": SelectField(_l("Decision"), choices=[
         (k, str(v)) for k, v in DECISIONS.items()])}

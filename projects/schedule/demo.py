@@ -27,6 +27,7 @@ DONE_BY_STATUS[s.EVALUATED] = DONE_BY_STATUS[s.IN_OPERATION] | {"post_evaluation
 DONE_BY_STATUS[s.CLOSED] = DONE_BY_STATUS[s.EVALUATED]
 REPORTS_DONE = {s.ACCEPTED, s.IN_OPERATION, s.EVALUATED, s.CLOSED}
 SLIPS = [-7, -3, 0, 0, 0, 2, 5, 10, 15, 30, 45, 90]
+EVALUATION_SLIPS = [-120, -90, -60, -45, -30, -30, -20, -10, -10, 15]  # due a year after acceptance
 
 FINDINGS = [
     ("high", "项目未按规定委托工程监理单位,监理报告缺失。"),
@@ -54,14 +55,15 @@ def _milestone_rows(row, rng, today, next_id):
         done = p.type in done_types or (is_report and (
             row["status"] in REPORTS_DONE or (row["status"] != s.APPROVED and p.date < today
                                               and rng.random() < 0.9)))
-        actual = min(p.date + dt.timedelta(days=rng.choice(SLIPS)), today) if done else None
+        slip = rng.choice(EVALUATION_SLIPS if p.type == "post_evaluation" else SLIPS)
+        actual = min(p.date + dt.timedelta(days=slip), today) if done else None
         out.append(dict(id=next_id + len(out), project_id=row["id"], type=p.type,
                         sequence=p.sequence, planned_date=p.date, baseline_date=p.date,
                         actual_date=actual, status="done" if done else "planned",
                         created_at=utcnow()))
     open_rows = [r for r in out if r["status"] == "planned"]
     late = [r["baseline_date"] for r in open_rows if r["baseline_date"] < today]
-    if late and rng.random() < 0.7:
+    if late and rng.random() < 0.9:
         shift = dt.timedelta(days=(today - min(late)).days + rng.randint(3, 60))
         for r in open_rows:
             r["planned_date"] = r["baseline_date"] + shift

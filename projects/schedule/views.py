@@ -10,6 +10,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import SelectField
 
+from core.redirects import BackToProject
+from core import formatters as fmt
 from core import scoping
 from core.errors import DomainError
 from core.extensions import db
@@ -47,7 +49,7 @@ def _choices(mapping):
     return [(k, str(v)) for k, v in mapping.items()]
 
 
-class _ExportingView(Scoped, ExportableList, ServiceCheckedView, ModelView):
+class _ExportingView(BackToProject, Scoped, ExportableList, ServiceCheckedView, ModelView):
     """The current list (search filters and scoping) as xlsx or csv; evidence uploads."""
 
     template_folder = TEMPLATES
@@ -113,6 +115,8 @@ class MilestoneView(_ExportingView):
                     "status_label", "note"]
     add_columns = ["project", "type", "planned_date", "note"]
     edit_columns = ["planned_date", "actual_date", "status", "note"]
+    formatters_columns = {"note": fmt.blank, "actual_date": fmt.blank,
+                          "baseline_date": fmt.blank}
     order_columns = ["planned_date", "baseline_date", "actual_date"]
     search_columns = ["project", "type", "status", "planned_date", "actual_date"]
     label_columns = LABELS
@@ -190,6 +194,8 @@ class AuditFindingView(_ExportingView):
                     "rectification_note"]
     search_columns = ["project", "severity", "status", "deadline", "raised_by"]
     order_columns = ["deadline", "raised_on"]
+    formatters_columns = {"rectification_note": fmt.blank, "rectification_owner": fmt.blank,
+                          "closed_on": fmt.blank}
     label_columns = LABELS
     add_form_extra_fields = {"severity": SelectField(_l("Severity"), choices=_choices(SEVERITIES))}
     edit_form_extra_fields = {

@@ -42,8 +42,7 @@ class SharingRequestView(Scoped, ServiceCheckedView, ModelView):
                     "purpose", "fields", "status_label", "requested_by", "requested_at",
                     "decided_by", "decided_at", "reason"]
     add_columns = ["data_item", "project", "purpose", "fields"]
-    search_columns = ["data_item", "project", "status", "owner_department",
-                      "requesting_department"]
+    search_columns = ["status", "owner_department", "requesting_department", "purpose"]
     add_form_query_rel_fields = {"data_item": [["id", CatalogueItems, None]],
                                  "project": [["id", OwnDepartmentProjects, None]]}
     add_form_extra_fields = {
