@@ -2,6 +2,7 @@
 import time
 
 import click
+from flask import current_app
 from flask.cli import with_appcontext
 
 from core.audit import acting_as
@@ -75,12 +76,28 @@ def demo_seed(count, seed, users, if_empty, as_of):
     with acting_as("system"):
         with transaction():
             added = seed_projects(count, seed, as_of=as_of.date() if as_of else None)
+        if current_app.config.get("GUARD_ENGINE") == "learned":
+            from projects.guard.vectors import store_missing_vectors
+            click.echo(f"{store_missing_vectors()} project vectors stored for the learned guard")
         if users:
             with transaction():
                 lines = seed_demo_users()
             for line in lines:
                 click.echo(line)
     click.echo(f"{added} demo projects added in {time.perf_counter() - started:.1f} s")
+
+
+@projects_cli.command("guard-vectors")
+@click.option("--batch", default=256, show_default=True, type=click.IntRange(1))
+@with_appcontext
+def projects_guard_vectors(batch):
+    """Compute and store the learned guard's sentence vectors of every project lacking
+    current ones (after a bulk load such as `flask demo seed`)."""
+    from projects.guard.vectors import store_missing_vectors
+
+    started = time.perf_counter()
+    stored = store_missing_vectors(batch)
+    click.echo(f"{stored} project vectors stored in {time.perf_counter() - started:.1f} s")
 
 
 @projects_cli.command("train-guard")

@@ -121,18 +121,33 @@ def _grouped(matches: list[dict]) -> list[dict]:
     return order
 
 
-def _entry_and_vectors(project: Project, project_id=None, saved: Project | None = None):
+def _entry_and_vectors(project: Project, project_id=None, saved: Project | None = None,
+                       guard=None):
     linked = saved if saved is not None else project
     features = analyse(*project_texts(project))
     produced = {d.name for d in getattr(linked, "data_items", []) if d.direction == "produces"}
     entry = entry_of(project, features, [p.id for p in linked.reuses], produced, project_id)
-    return entry, embedding.project_vectors([features])[0]
+    return entry, _vectors_of(guard, entry.id, features)
+
+
+def _vectors_of(guard, project_id, features) -> np.ndarray:
+    """A project's three vectors: the index's stored ones when it holds this project with the
+    same texts (a worker never re-embeds a stored project), else embedded (cached per text)."""
+    if guard is not None:
+        portfolio = guard.portfolio
+        with portfolio.lock:
+            row = portfolio.row_of.get(project_id)
+            held = portfolio.entries[row] if row is not None else None
+            if held is not None and all(held.features.texts.get(name) == features.texts.get(name)
+                                        for name in embedding.FIELDS):
+                return portfolio.vectors[row].astype(np.float32)
+    return embedding.project_vectors([features])[0]
 
 
 def check_project_in_full(project: Project) -> tuple[list[dict], list[dict]]:
     """(matches, near misses) for a saved (or being-edited) project."""
     guard = guard_index()
-    entry, vectors = _entry_and_vectors(project)
+    entry, vectors = _entry_and_vectors(project, guard=guard)
     return _decide(guard, entry, vectors)
 
 
@@ -144,9 +159,10 @@ def check_project(project: Project) -> list[dict]:
 def check_unsaved(project: Project, existing: Project | None) -> tuple[list, list]:
     """(matches, near misses) for a proposal that is not saved; a re-check of a saved one
     keeps its reuse links and data items."""
+    guard = guard_index()
     entry, vectors = _entry_and_vectors(
-        project, project_id=existing.id if existing else -1, saved=existing)
-    return _decide(guard_index(), entry, vectors)
+        project, project_id=existing.id if existing else -1, saved=existing, guard=guard)
+    return _decide(guard, entry, vectors)
 
 
 def scan(explain_first: int | None = None) -> dict:
@@ -194,8 +210,8 @@ def _explained(portfolio, decider, rows, a, b) -> dict:
 def compare(a: Project, b: Project) -> dict:
     """One pair side by side: the score, the reasons and the evidence (the words to mark)."""
     guard = guard_index()
-    entry_a, vectors_a = _entry_and_vectors(a)
-    entry_b, vectors_b = _entry_and_vectors(b)
+    entry_a, vectors_a = _entry_and_vectors(a, guard=guard)
+    entry_b, vectors_b = _entry_and_vectors(b, guard=guard)
     portfolio = guard.portfolio
     side_a = portfolio.query_side(entry_a, vectors_a, 1)
     side_b = portfolio.query_side(entry_b, vectors_b, 1)

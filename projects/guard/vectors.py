@@ -13,6 +13,7 @@ from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from core.extensions import db
+from core.uow import transaction
 from projects import enums as s
 from projects.guard import embedding
 from projects.guard.models import DataItem, GuardVersion, ProjectVector
@@ -172,3 +173,41 @@ def _store_changed_vectors(session, flush_context, instances):
 def install() -> None:
     if not event.contains(Session, "before_flush", _store_changed_vectors):
         event.listen(Session, "before_flush", _store_changed_vectors)
+
+
+def store_missing_vectors(batch: int = 256) -> int:
+    """Compute and store the vectors of every project that lacks current ones (none stored,
+    or stored for other texts or another model): bulk inserts (`flask demo seed`, restores)
+    pass no ORM hook. Batched by id, one transaction per batch (joined when the caller holds
+    one); texts repeat across projects, so embedding.project_vectors computes each distinct
+    text once. Returns how many were stored."""
+    stored, last = 0, 0
+    while True:
+        ids = list(db.session.scalars(select(Project.id).where(Project.id > last)
+                                      .order_by(Project.id).limit(batch)))
+        if not ids:
+            return stored
+        last = ids[-1]
+        projects = list(db.session.scalars(select(Project).where(Project.id.in_(ids))))
+        current = {v.project_id: v for v in db.session.scalars(
+            select(ProjectVector).where(ProjectVector.project_id.in_(ids)))}
+        todo = []
+        for project in projects:
+            digest = _hash_of(project_texts(project))
+            row = current.get(project.id)
+            if row is None or row.text_hash != digest or row.model != embedding.MODEL_ID:
+                todo.append((project, digest, row))
+        if todo:
+            features = [analyse(*project_texts(p)) for p, _d, _r in todo]
+            with transaction():
+                for (project, digest, row), f, v in zip(todo, features,
+                                                        embedding.project_vectors(features)):
+                    if row is None:
+                        row = current[project.id] = ProjectVector(project_id=project.id)
+                        db.session.add(row)
+                    row.text_hash, row.model = digest, embedding.MODEL_ID
+                    row.vectors, row.analysis = embedding.to_bytes(v), f.as_json()
+            stored += len(todo)
+        for obj in projects + list(current.values()):  # keep the session small
+            if obj in db.session and obj not in db.session.dirty and obj not in db.session.new:
+                db.session.expunge(obj)
