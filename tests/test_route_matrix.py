@@ -50,6 +50,7 @@ ROUTES = [
      "none", "users"),
     (r"ProjectModelView\.(show|edit|delete|transition|decide|action)", "draft", "project"),
     (r"ProjectApi\.(get|put|delete|transition|decision)", "draft", "project"),
+    (r"DossierView\..*", "draft", "read"),  # 项目档案: the project's whole history, read only
     (r"ProjectModelView\..*|ProjectApi\..*|ProjectImportView\..*", "none", "project"),
     (r"(DataItemView|DataItemApi)\.(show|edit|delete|get|put|action)", "draft", "project"),
     (r"DataItemView\..*|DataItemApi\..*|DataCatalogueView\..*", "none", "project"),
