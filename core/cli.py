@@ -8,6 +8,7 @@ from flask.cli import with_appcontext
 from flask_babel import force_locale
 from flask_migrate import upgrade
 
+from config import DEFAULT_ADMIN_PASSWORD
 from core import registry
 from core.audit import acting_as
 from core.errors import DomainError
@@ -31,8 +32,12 @@ def setup_command():
         click.echo(line)
     username = current_app.config["ADMIN_USER"]
     if current_app.appbuilder.sm.find_user(username=username) is None:
+        password = current_app.config["ADMIN_PASSWORD"]
+        # DESIGN §7: development's default admin/admin (production refuses it at start).
+        development_default = current_app.config["PLANGUARD_ENV"] == "development" \
+            and password == DEFAULT_ADMIN_PASSWORD
         with usage_errors():
-            create_user(username, current_app.config["ADMIN_PASSWORD"], "Admin")
+            create_user(username, password, "Admin", check_password=not development_default)
         click.echo(f"admin user created: {username}")
 
 
