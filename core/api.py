@@ -137,6 +137,19 @@ class ServiceApi(Scoped, ModelRestApi):
             return self.not_an_object()
         return self.write(200, lambda: self.change(self.visible_item(pk), body, current_user()))
 
+    def step(self, pk, fn):
+        """POST /<id>/<step>: fn(item, body) on the scoped record, committed; the record after
+        the step answers."""
+        body = self.json_body()
+        if body is None:
+            return self.not_an_object()
+
+        def action():
+            item = self.visible_item(pk)
+            fn(item, body)
+            return item
+        return self.write(200, action)
+
     def delete_headless(self, pk):
         if self.remove is None:
             return self.guarded(lambda: super(ServiceApi, self).delete_headless(pk))

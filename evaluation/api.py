@@ -12,20 +12,6 @@ from evaluation.models import DepartmentAssessment, PostEvaluation, PublicEvalua
 from evaluation.schemas import ModerationSchema, ReplySchema
 from core.schemas import parse
 
-class RecordStepsApi(ServiceApi):
-    """ServiceApi plus POST /<id>/<step> endpoints: the scoped record, a service, commit."""
-
-    def step(self, pk, fn):
-        body = self.json_body()
-        if body is None:
-            return self.not_an_object()
-
-        def action():
-            item = self.visible_item(pk)
-            fn(item, body)
-            return item
-        return self.write(200, action)
-
 
 _MODERATE_DOC = """{summary}
         ---
@@ -50,7 +36,7 @@ _MODERATE_DOC = """{summary}
         """
 
 
-class PublicEvaluationApi(RecordStepsApi):
+class PublicEvaluationApi(ServiceApi):
     """Public evaluations as the staff read them; the public itself posts through the web form
     of the disclosure page (no account)."""
 

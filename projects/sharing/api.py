@@ -9,20 +9,6 @@ from core.api import ServiceApi
 from projects.sharing import services
 from projects.sharing.models import SharingRequest
 
-class RecordStepsApi(ServiceApi):
-    """ServiceApi plus POST /<id>/<step> endpoints: the scoped record, a service, commit."""
-
-    def step(self, pk, fn):
-        body = self.json_body()
-        if body is None:
-            return self.not_an_object()
-
-        def action():
-            item = self.visible_item(pk)
-            fn(item, body)
-            return item
-        return self.write(200, action)
-
 
 _DOC = """{summary}
         ---
@@ -46,7 +32,7 @@ _DOC = """{summary}
         """
 
 
-class SharingRequestApi(RecordStepsApi):
+class SharingRequestApi(ServiceApi):
     resource_name = "sharingrequest"
     datamodel = SQLAInterface(SharingRequest)
     include_route_methods = {"get", "get_list", "info", "post", "decide", "withdraw"}
