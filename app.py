@@ -51,6 +51,7 @@ def import_models() -> None:
     import core.jobs  # noqa: F401
     import core.summaries  # noqa: F401
     import core.auditchain  # noqa: F401
+    import core.tokens  # noqa: F401
     import plan.models  # noqa: F401
     import projects.models  # noqa: F401
     import projects.guard.models  # noqa: F401

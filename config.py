@@ -56,6 +56,7 @@ class BaseConfig:
     AUTH_RATE_LIMIT = "10 per minute"
     RATELIMIT_ENABLED = True
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    JWT_ERROR_MESSAGE_KEY = "message"  # API errors all say "message" (core.tokens)
     WTF_CSRF_ENABLED = True
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
     FAB_PASSWORD_COMPLEXITY_ENABLED = True  # validator: core.websecurity.password_complexity
