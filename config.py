@@ -41,6 +41,7 @@ class BaseConfig:
     APP_NAME = "PlanGuard 电子政务项目监管"
     APP_THEME = ""
     FAB_API_SWAGGER_UI = True
+    FAB_ADD_OPENAPI_VIEWS = False  # core.openapi registers the conformed document instead
     FAB_UPDATE_PERMS = False  # permissions are synced by `flask setup`, never at start
     FAB_CREATE_DB = False  # Alembic owns the schema
     FAB_ADD_SECURITY_API = False

@@ -7,33 +7,10 @@ from flask_appbuilder.security.decorators import permission_name
 
 from core.security import current_user
 from evaluation import public, services, training
-from core.api import ServiceApi
+from core.api import ServiceApi, step_doc
 from evaluation.models import DepartmentAssessment, PostEvaluation, PublicEvaluation, TrainingRecord
 from evaluation.schemas import ModerationSchema, ReplySchema
 from core.schemas import parse
-
-
-_MODERATE_DOC = """{summary}
-        ---
-        post:
-          parameters:
-          - in: path
-            schema: {{type: integer}}
-            name: pk
-          requestBody:
-            required: true
-            content:
-              application/json:
-                schema:
-                  type: object
-                  properties: {properties}
-          responses:
-            200: {{description: The evaluation after the step}}
-            403: {{description: Role or department may not}}
-            404: {{$ref: '#/components/responses/404'}}
-            409: {{description: Already moderated, or not published}}
-            422: {{description: Invalid input}}
-        """
 
 
 class PublicEvaluationApi(ServiceApi):
@@ -60,9 +37,10 @@ class PublicEvaluationApi(ServiceApi):
         return self.step(pk, lambda item, body: public.moderate(
             item, **parse(ModerationSchema(), body, "invalid"), user=current_user()))
 
-    moderate.__doc__ = _MODERATE_DOC.format(
-        summary="The Office publishes or rejects a comment (a rejection needs a note)",
-        properties="{decision: {type: string, enum: [publish, reject]}, note: {type: string}}")
+    moderate.__doc__ = step_doc(
+        "The Office publishes or rejects a comment (a rejection needs a note)",
+        "{decision: {type: string, enum: [publish, reject]}, note: {type: string}}",
+        "Role or department may not", "Already moderated")
 
     @expose("/<int:pk>/reply", methods=["POST"])
     @protect()
@@ -72,9 +50,9 @@ class PublicEvaluationApi(ServiceApi):
         return self.step(pk, lambda item, body: public.reply(
             item, parse(ReplySchema(), body, "invalid")["reply"], current_user()))
 
-    answer.__doc__ = _MODERATE_DOC.format(
-        summary="The department's public reply to a published comment",
-        properties="{reply: {type: string}}")
+    answer.__doc__ = step_doc(
+        "The department's public reply to a published comment",
+        "{reply: {type: string}}", "Role or department may not", "Not published")
 
 
 class DepartmentAssessmentApi(ServiceApi):

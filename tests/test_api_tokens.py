@@ -29,7 +29,7 @@ def test_a_token_is_refused_after_its_login_logs_out(app):
 
     refused = call(app, tokens["access_token"])
     assert refused.status_code == 401
-    assert "revoked" in refused.get_json()["message"]
+    assert "令牌已失效" in refused.get_json()["message"]  # revoked: log in again
     # the login's refresh token cannot mint a new access token either
     assert call(app, tokens["refresh_token"], "post", "/api/v1/security/refresh"
                 ).status_code == 401
@@ -64,7 +64,7 @@ def test_tokens_are_refused_after_the_password_changes(app, web):
                                                              "conf_password": new})
         assert done.status_code == 302
         refused = call(app, token)
-        assert refused.status_code == 401 and "revoked" in refused.get_json()["message"]
+        assert refused.status_code == 401 and "令牌已失效" in refused.get_json()["message"]
         assert call(app, login(app, password=new)["access_token"]).status_code == 200
     finally:
         with app.app_context():

@@ -5,31 +5,9 @@ from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import permission_name
 
 from core.security import current_user
-from core.api import ServiceApi
+from core.api import ServiceApi, step_doc
 from projects.sharing import services
 from projects.sharing.models import SharingRequest
-
-
-_DOC = """{summary}
-        ---
-        post:
-          parameters:
-          - in: path
-            schema: {{type: integer}}
-            name: pk
-          requestBody:
-            content:
-              application/json:
-                schema:
-                  type: object
-                  properties: {properties}
-          responses:
-            200: {{description: The request after the step}}
-            403: {{description: Not the department that may}}
-            404: {{$ref: '#/components/responses/404'}}
-            409: {{description: Decided already}}
-            422: {{description: Invalid input}}
-        """
 
 
 class SharingRequestApi(ServiceApi):
@@ -57,9 +35,10 @@ class SharingRequestApi(ServiceApi):
     def decide(self, pk):
         return self.step(pk, lambda item, body: services.decide(item, body, current_user()))
 
-    decide.__doc__ = _DOC.format(summary="The owner department approves or declines",
-                                 properties="{decision: {type: string, enum: [approve, decline]}, "
-                                            "reason: {type: string}}")
+    decide.__doc__ = step_doc(
+        "The owner department approves or declines",
+        "{decision: {type: string, enum: [approve, decline]}, reason: {type: string}}",
+        "Not the department that may", "Decided already")
 
     @expose("/<int:pk>/withdraw", methods=["POST"])
     @protect()
@@ -68,5 +47,6 @@ class SharingRequestApi(ServiceApi):
     def withdraw(self, pk):
         return self.step(pk, lambda item, body: services.withdraw(item, current_user()))
 
-    withdraw.__doc__ = _DOC.format(summary="The requesting department withdraws its request",
-                                   properties="{}")
+    withdraw.__doc__ = step_doc(
+        "The requesting department withdraws its request", "{}",
+        "Not the department that may", "Decided already")
