@@ -38,6 +38,7 @@ ERRORS = {
     "422": "A rule refused the values (the fields at fault under `errors`)",
     "500": "Fatal error",
 }
+UTC_TIME = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?$"
 ID = {"type": "integer", "description": "The item id"}
 DECIMAL = {"anyOf": [{"type": "number"}, {"type": "string", "pattern": r"^-?\d+(\.\d+)?$"}],
            "description": "A decimal: best as a string, e.g. \"1200000.00\""}
@@ -99,6 +100,7 @@ def register(appbuilder) -> None:
 
 
 def conform(spec: dict, apis: dict) -> dict:
+    """FAB's document (a dict) made true to the answers; `apis`: tag -> the API instance."""
     components = spec.setdefault("components", {})
     components.setdefault("schemas", {})["Error"] = ERROR
     components["responses"] = {code: _error(text) for code, text in ERRORS.items()}
@@ -228,8 +230,6 @@ def _as_answered(prop: dict) -> dict:
                 "pattern": UTC_TIME, "description": "UTC, ISO 8601 without an offset"}
     return prop
 
-
-UTC_TIME = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?$"
 
 
 def _reference(by_services: bool) -> dict:
