@@ -5,7 +5,7 @@ from flask_appbuilder.api import expose, protect, safe
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import permission_name
 
-from budgets import figures, services
+from budgets import figures, schemas, services
 from budgets.models import BudgetChange, Disbursement, Expenditure, FundingLine, FundingSource
 from budgets.schemas import DecisionSchema, load
 from core import scoping
@@ -21,6 +21,8 @@ class FundingSourceApi(ServiceApi):
     add_columns = edit_columns = ["code", "name", "name_en", "social_capital", "position"]
     base_order = ("position", "asc")
 
+    body_schemas = {"post": schemas.FundingSourceSchema(),
+                    "put": schemas.FundingSourceUpdateSchema()}
     create = staticmethod(lambda body, user: services.save_source(None, body, user))
     change = staticmethod(lambda item, body, user: services.save_source(item, body, user))
     remove = staticmethod(lambda item, user: services.delete_source(item, user))
@@ -43,6 +45,8 @@ class FundingLineApi(ServiceApi):
         '"amount": "250000.00", "note": text}. Only before approval; afterwards use a '
         "budgetchange request.")}}}
 
+    body_schemas = {"post": schemas.FundingLineSchema(),
+                    "put": schemas.FundingLineUpdateSchema()}
     create = staticmethod(services.add_funding_line)
     change = staticmethod(services.update_funding_line)
     remove = staticmethod(services.delete_funding_line)
@@ -84,6 +88,7 @@ class _PaymentApi(ServiceApi):
     search_columns = ["funding_line", "date", "amount", "voucher_no"]
     order_columns = ["date", "amount"]
     base_order = ("date", "desc")
+    body_schemas = {"post": schemas.PaymentSchema(), "put": schemas.PaymentUpdateSchema()}
     change = staticmethod(services.update_payment)
     remove = staticmethod(services.delete_payment)
 
@@ -122,6 +127,7 @@ class BudgetChangeApi(ServiceApi):
         '"reason": text, "new_budget_total": "1200000.00", "lines": [{"source": "municipal", '
         '"year": 2014, "amount": "300000.00"}]}.')}}}
 
+    body_schemas = {"post": schemas.ChangeRequestSchema()}
     create = staticmethod(services.request_change)
 
     @expose("/<int:pk>/decide", methods=["POST"])

@@ -29,6 +29,13 @@ from core.versioning import StaleVersion, Versioned, ensure_current
 class ServiceApi(Scoped, ModelRestApi):
     allow_browser_login = True
     create = change = remove = lookup = None
+    body_schemas: dict = {}  # "post"/"put" -> the marshmallow schema the service parses
+
+    def add_apispec_components(self, api_spec):
+        """The request bodies documented are the ones the services parse (core.openapi)."""
+        super().add_apispec_components(api_spec)
+        for method, schema in self.body_schemas.items():
+            api_spec.components.schema(f"{type(self).__name__}.{method}.body", schema=schema)
 
     def _init_properties(self):
         """A versioned record shows its `version`: a PUT that sends it back (or `If-Match`) is

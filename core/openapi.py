@@ -110,6 +110,7 @@ def conform(spec: dict, apis: dict) -> dict:
             if method in METHODS:
                 api = apis.get((operation.get("tags") or [None])[0])
                 _statuses(path, method, operation, api)
+                _request_body(path, method, operation, api)
                 _answers(path, method, operation, api)
     return spec
 
@@ -148,6 +149,17 @@ def _statuses(path, method, operation, api) -> None:
     for code, response in responses.items():
         if code[0] in "45" and "$ref" not in response and "content" not in response:
             responses[code] = _error(response.get("description") or ERRORS.get(code, code))
+
+
+def _request_body(path, method, operation, api) -> None:
+    """FAB's POST and PUT through the services document the schema their service parses."""
+    schema = getattr(api, "body_schemas", {}).get(method) if _is_service_api(api) else None
+    if schema is None:
+        return
+    base = f"/api/{api.version}/{api.resource_name}/"
+    body = operation.get("requestBody", {}).get("content", {}).get("application/json")
+    if body is not None and path == (base if method == "post" else base + "{pk}"):
+        body["schema"] = {"$ref": f"#/components/schemas/{type(api).__name__}.{method}.body"}
 
 
 def _answers(path, method, operation, api) -> None:
@@ -193,8 +205,8 @@ def _spell_out(response: dict, api) -> None:
 def _schemas(schemas: dict, apis: dict) -> None:
     """The resources' schemas as the API reads and writes them: in answers (get, get_list and
     their nested schemas) a to-one related record may be null, a decimal is a string and a
-    time is UTC without an offset; in request bodies (post, put) a related record is named by
-    its id (the services also take a code where the operation says so)."""
+    time is UTC without an offset; in request bodies (post, put; `.body`: the schema a service
+    parses) see `_as_requested`."""
     for name, schema in schemas.items():
         parts = name.split(".")
         if len(parts) < 2:
@@ -203,21 +215,29 @@ def _schemas(schemas: dict, apis: dict) -> None:
         if parts[1] in ("get", "get_list"):
             for key, prop in list(properties.items()):
                 properties[key] = _as_answered(prop)
-        elif parts[1] in ("post", "put") and len(parts) == 2:
+        elif parts[1] in ("post", "put"):
             api = apis.get(parts[0])
-            by_services = _is_service_api(api) and getattr(
+            by_services = parts[-1] == "body" or _is_service_api(api) and getattr(
                 api, "create" if parts[1] == "post" else "change") is not None
-            for key, prop in list(properties.items()):
-                if prop.get("type") == "array" and prop.get("items") == {}:
-                    prop["items"] = _reference(by_services)
-                elif "type" not in prop and "$ref" not in prop and "allOf" not in prop:
-                    properties[key] = {**_reference(by_services), **prop}
-                elif by_services and prop.get("type") == "number":
-                    properties[key] = {**DECIMAL, "nullable": prop.get("nullable", False)}
-            if by_services:  # the services take more keys (the operation's description)
-                schema.pop("additionalProperties", None)
-            if parts[1] == "put" and _versioned(api):
-                properties["version"] = VERSION
+            _as_requested(schema, by_services, parts[-1] != "body",
+                          parts[1] == "put" and _versioned(api))
+
+
+def _as_requested(schema: dict, by_services: bool, by_fab: bool, versioned: bool) -> None:
+    """A body: FAB's own schema (`by_fab`) leaves a related record untyped (its id, or a code
+    where a service takes the body); a service reads a decimal from a number or a string."""
+    properties = schema.setdefault("properties", {})
+    for key, prop in list(properties.items()):
+        if by_fab and prop.get("type") == "array" and prop.get("items") == {}:
+            prop["items"] = _reference(by_services)
+        elif by_fab and "type" not in prop and "$ref" not in prop and "allOf" not in prop:
+            properties[key] = {**_reference(by_services), **prop}
+        elif by_services and prop.get("type") == "number":
+            properties[key] = {**DECIMAL, "nullable": prop.get("nullable", False)}
+    if by_services:  # the services ignore keys they do not know
+        schema.pop("additionalProperties", None)
+    if versioned:
+        properties["version"] = VERSION
 
 
 def _as_answered(prop: dict) -> dict:

@@ -9,7 +9,9 @@ from core.security import current_user
 from evaluation import public, services, training
 from core.api import ServiceApi, step_doc
 from evaluation.models import DepartmentAssessment, PostEvaluation, PublicEvaluation, TrainingRecord
-from evaluation.schemas import ModerationSchema, ReplySchema
+from evaluation.schemas import (AssessmentSchema, AssessmentUpdateSchema, ModerationSchema,
+                                PostEvaluationSchema, PostEvaluationUpdateSchema, ReplySchema,
+                                TrainingSchema)
 from core.schemas import parse
 
 
@@ -70,6 +72,7 @@ class DepartmentAssessmentApi(ServiceApi):
     search_columns = ["department", "year"]
     order_columns = ["year"]
     base_order = ("year", "desc")
+    body_schemas = {"post": AssessmentSchema(), "put": AssessmentUpdateSchema()}
     create = staticmethod(services.record_assessment)
     change = staticmethod(services.update_assessment)
     lookup = staticmethod(services.get_visible_assessment)
@@ -94,6 +97,7 @@ class PostEvaluationApi(ServiceApi):
     edit_columns = add_columns[1:]
     search_columns = ["project", "evaluated_on", "objectives_met"]
     base_order = ("evaluated_on", "desc")
+    body_schemas = {"post": PostEvaluationSchema(), "put": PostEvaluationUpdateSchema()}
     create = staticmethod(services.record_post_evaluation)
     change = staticmethod(services.update_post_evaluation)
     lookup = staticmethod(services.get_visible_post_evaluation)
@@ -110,6 +114,7 @@ class TrainingRecordApi(ServiceApi):
                                   "passed", "note"]
     search_columns = ["department", "held_on", "subject"]
     base_order = ("held_on", "desc")
+    body_schemas = {"post": TrainingSchema(), "put": TrainingSchema(partial=True)}
     create = staticmethod(training.record_training)
     change = staticmethod(training.update_training)
     lookup = staticmethod(training.get_visible_training)

@@ -10,7 +10,7 @@ from core.security import current_user
 from projects import desk, lifecycle, reviews, services
 from projects.guard import services as guard
 from projects.models import Project, Review
-from projects.schemas import TransitionSchema
+from projects.schemas import ProjectInputSchema, ProjectUpdateSchema, TransitionSchema
 
 PROJECT_FIELDS = ["id", "code", "name", "status", "listed_in_plan", "submitted_at", "department.code", "department.name",
                   "primary_task.code", "plan_tasks.code", "category", "description",
@@ -33,6 +33,7 @@ class ProjectApi(ServiceApi):
         "name), plan_task (code or list), category, description, capabilities (list), "
         "budget_total (decimal string), start_date, end_date.")}}}
 
+    body_schemas = {"post": ProjectInputSchema(), "put": ProjectUpdateSchema()}
     create = staticmethod(services.create_project)
     change = staticmethod(services.update_project)
     remove = staticmethod(services.delete_project)

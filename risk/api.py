@@ -11,6 +11,7 @@ from core.errors import NotFound
 from core.security import current_user
 from projects.models import Project
 from risk import rating, services
+from risk.schemas import RiskInputSchema, RiskUpdateSchema
 from risk.models import Risk
 
 RISK_FIELDS = ["id", "project.id", "project.code", "category", "title", "description",
@@ -35,6 +36,7 @@ class RiskApi(ServiceApi):
         '"impact": 3}; project by id or code; optional title, description, owner, '
         "mitigation, next_review. The ProjectManager of the project's department only.")}}}
 
+    body_schemas = {"post": RiskInputSchema(), "put": RiskUpdateSchema()}
     create = staticmethod(services.create_risk)
     change = staticmethod(services.update_risk)
 

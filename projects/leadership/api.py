@@ -20,6 +20,7 @@ class LeadershipDecisionApi(ServiceApi):
     add_columns = ["project", "meeting_date", "minute_number", "decision", "summary"]
     search_columns = ["project", "meeting_date", "decision"]
     base_order = ("meeting_date", "desc")
+    body_schemas = {"post": services.DecisionSchema()}
     create = staticmethod(services.record_decision)
     lookup = staticmethod(services.get_visible_decision)
     openapi_spec_methods = {"post": {"post": {"description": (

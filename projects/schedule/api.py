@@ -10,6 +10,8 @@ from core.api import ServiceApi
 from core.security import current_user
 from projects.schedule import evidence, findings, services
 from projects.schedule.models import AuditFinding, Milestone
+from projects.schedule.schemas import (FindingInputSchema, FindingUpdateSchema,
+                                       MilestoneInputSchema, MilestoneUpdateSchema)
 
 MILESTONE_FIELDS = ["id", "project.id", "project.code", "type", "sequence", "planned_date",
                     "baseline_date", "actual_date", "status", "note", "evidence.id",
@@ -76,6 +78,7 @@ class MilestoneApi(_EvidenceApi):
         '"planned_date": "2014-06-30"}; project by id or code. The ProjectManager of the '
         "project's department only.")}}}
 
+    body_schemas = {"post": MilestoneInputSchema(), "put": MilestoneUpdateSchema()}
     create = staticmethod(services.create_milestone)
     change = staticmethod(services.update_milestone)
 
@@ -104,6 +107,7 @@ class AuditFindingApi(_EvidenceApi):
     search_columns = ["project", "severity", "status", "deadline", "raised_by"]
     base_order = ("deadline", "asc")
 
+    body_schemas = {"post": FindingInputSchema(), "put": FindingUpdateSchema()}
     create = staticmethod(findings.raise_finding)
     change = staticmethod(findings.update_finding)
 

@@ -22,6 +22,7 @@ class SharingRequestApi(ServiceApi):
     add_columns = ["data_item", "project", "purpose", "fields"]
     search_columns = ["data_item", "project", "status"]
     base_order = ("requested_at", "desc")
+    body_schemas = {"post": services.RequestSchema()}
     create = staticmethod(services.request_sharing)
     lookup = staticmethod(services.get_visible_request)
     openapi_spec_methods = {"post": {"post": {"description": (
