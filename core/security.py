@@ -5,11 +5,11 @@ from flask import g, has_request_context
 from flask_appbuilder.api import safe
 from flask_appbuilder.security.api import SecurityApi as FabSecurityApi
 from flask_appbuilder.security.sqla.manager import SecurityManager
-from flask_appbuilder.views import expose
-from flask_jwt_extended import get_jwt, jwt_required
 from flask_appbuilder.security.sqla.models import Role, User
 from flask_appbuilder.security.views import UserDBModelView
+from flask_appbuilder.views import expose
 from flask_babel import lazy_gettext as _l
+from flask_jwt_extended import get_jwt, jwt_required
 from sqlalchemy import ForeignKey, Integer, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.orm.base import NO_VALUE
@@ -40,14 +40,14 @@ class PlanGuardUser(Audited, User):
                                              server_default="0")
 
 
-@event.listens_for(PlanGuardUser.password, "set")
+@event.listens_for(PlanGuardUser.password, "set", active_history=True)  # old value loaded
 def _password_changed(user, value, old, _initiator):
     from core.tokens import credentials_changed
     if old not in (NO_VALUE, None) and value != old:
         credentials_changed(user)
 
 
-@event.listens_for(PlanGuardUser.active, "set")
+@event.listens_for(PlanGuardUser.active, "set", active_history=True)
 def _deactivated(user, value, old, _initiator):
     from core.tokens import credentials_changed
     if old is True and not value:

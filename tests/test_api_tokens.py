@@ -118,3 +118,21 @@ def test_a_missing_token_or_a_refresh_token_as_access_token_answer_401(app):
     refresh = login(app, refresh=True)["refresh_token"]
     wrong_kind = call(app, refresh)
     assert wrong_kind.status_code == 401 and wrong_kind.get_json()["message"]
+
+
+def test_tokens_are_refused_after_an_admin_resets_the_password(app, web):
+    token = login(app, "pm2")["access_token"]
+    with app.app_context():
+        user_id = app.appbuilder.sm.find_user(username="pm2").id
+    new = "Reset-by-admin-44"
+    admin = web.as_user("admin", lang="en")
+    try:
+        done = admin.post(f"/resetpassword/form?pk={user_id}",
+                          data={"password": new, "conf_password": new})
+        assert done.status_code == 302, done.get_data(as_text=True)[:1000]
+        assert call(app, token).status_code == 401
+        assert call(app, login(app, "pm2", password=new)["access_token"]).status_code == 200
+    finally:
+        with app.app_context():
+            sm = app.appbuilder.sm
+            sm.reset_password(sm.find_user(username="pm2").id, PASSWORD)
