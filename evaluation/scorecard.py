@@ -92,7 +92,7 @@ def _all_cards(year: int, today: dt.date) -> list[Card]:
 
 
 def _compute(year: int, today: dt.date) -> list[Card]:
-    names = dict(db.session.execute(select(Department.id, Department.name)).all())
+    names = dict(db.session.execute(select(Department.id, Department.label_column())).all())
     by_name = {name: dep for dep, name in names.items()}
     cards: dict[int, Card] = {}
 

@@ -26,6 +26,7 @@ HOME = "tacheng"
 COUNTY = "county"
 DUPLICATE_KINDS = ("paraphrase", "paraphrase", "paraphrase", "superset")
 NEGATIVE_KINDS = ("consumer", "phase", "other_site")
+SITES_PER_KIND = 6  # sites of one territory that have a system of the same kind
 FILL = 0.9  # share of a territory's systems a portfolio uses before it opens the next one
 SYNTHETIC_HEADS = ("阿克", "乌兰", "喀拉", "托克", "库尔", "巴音", "哈拉", "博尔", "塔什", "吐尔",
                    "萨尔", "额尔", "阿拉", "克孜", "乌尊", "铁列", "别斯", "琼库", "恰克", "苏鲁")
@@ -83,13 +84,16 @@ class Generator:
                                 COUNTY, number)
 
     def systems_of(self, territory: Territory) -> list[tuple[int, str]]:
-        """(kind index, site) of every system a territory can have (Tacheng's townships and
-        port only at home)."""
+        """(kind index, site) of every system a territory can have: city-wide kinds once, the
+        others at a few of the scope's sites (Tacheng's townships and port only at home)."""
         out = []
         for k, kind in enumerate(self.kinds):
             if kind["scope"] in ("township", "port") and territory.flavour != HOME:
                 continue
-            out.extend((k, site) for site in self.sites[kind["scope"]])
+            sites = self.sites[kind["scope"]]
+            if len(sites) > SITES_PER_KIND:  # a city builds one kind at a few of its sites
+                sites = _rng("sites", territory.name, k).sample(sites, SITES_PER_KIND)
+            out.extend((k, site) for site in sites)
         return out
 
     # --- texts ----------------------------------------------------------------------------------
@@ -99,18 +103,24 @@ class Generator:
         return _rng("n", k, site).randint(lo, hi)
 
     def base(self, k: int, site: str, flavour: str) -> dict:
-        """The texts of one system, as its own department writes them."""
+        """The texts of one system, as its own department writes them: the kind's substance
+        in one of several sentence shapes (proposals share little boilerplate)."""
         kind = self.kinds[k]
         rng = _rng("base", k, site, flavour)
+        shapes = self.vocab["shapes"]
         n = self._figure(k, site)
+        name = kind["names"][0].format(site=site)
         builds = [b.format(site=site, n=n) for b in kind["builds"]]
-        opener = rng.choice(self.vocab["openers"][flavour]).format(serves=kind["serves"])
         caps = list(kind["capabilities"])
-        text = (opener + "建设" + kind["names"][0].format(site=site) + "。" + ",".join(builds)
-                + "。系统具备" + "、".join(caps) + "等功能,服务" + kind["serves"] + "。"
-                + rng.choice(self.vocab["closings"]))
-        return {"name": kind["names"][0].format(site=site), "description": text,
-                "capabilities": caps}
+        parts = []
+        if rng.random() < 0.5:
+            parts.append(rng.choice(shapes["openers"]).format(serves=kind["serves"]))
+        parts.append(rng.choice(shapes["intro"]).format(name=name) + ",".join(builds) + "。")
+        parts.append(rng.choice(shapes["features"]).format(caps="、".join(caps),
+                                                           serves=kind["serves"]))
+        if rng.random() < 0.3:
+            parts.append(rng.choice(shapes["closings"]))
+        return {"name": name, "description": "".join(parts), "capabilities": caps}
 
     def _reword(self, text: str, rng) -> str:
         table = self.vocab["paraphrase"]
@@ -138,8 +148,7 @@ class Generator:
         builds = [b.format(site=site, n=n) for b in kind["builds"]]
         rng.shuffle(builds)
         name = kind["names"][1 % len(kind["names"])].format(site=site)
-        where = "塔城市" if flavour == HOME else "本县"
-        text = (f"{where}拟{name}。" + ";".join(self._reword(b, rng) for b in builds)
+        text = (f"拟{name}:" + ";".join(self._reword(b, rng) for b in builds)
                 + "。上线后可提供" + "、".join(self._reword(c, rng) for c in kind["capabilities"])
                 + ",使用对象为" + kind["serves"] + "。")
         caps = [self._reword(c, rng) for c in kind["capabilities"]]
