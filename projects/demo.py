@@ -1,8 +1,12 @@
 """A reproducible demo portfolio: realistic Chinese projects over departments, plan tasks,
 categories, budgets and every lifecycle state (`flask demo seed`).
 
-Rows are built in Python and written with SQLAlchemy's bulk insert (insertmanyvalues), and the
-audit trail gets one insert event per project and review, as any other CLI change would.
+Texts come from projects.demo_text: distinct systems of Tacheng's departments and, beyond what
+one city builds, of counties (their units are added as departments, codes X<nnn>-<unit>), with
+a known share of planted duplicates and hard negatives (`--planted-pairs FILE` writes them).
+Rows are built in Python and written with SQLAlchemy's bulk insert (insertmanyvalues); the
+audit trail gets the insert of each row and each project's status steps at the dates of the
+story, in date order along the chain.
 """
 import datetime as dt
 import json

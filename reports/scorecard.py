@@ -58,7 +58,7 @@ def department_scorecard(on: dt.date | None = None, user=None) -> list[Card]:
     on = on or clock.today()
     grace = dt.timedelta(days=int(current_app.config["MILESTONE_GRACE_DAYS"]))
     cards = {dep_id: Card(name) for dep_id, name in db.session.execute(
-        select(Department.id, Department.label_column()))}
+        select(Department.id, Department.name))}
     for dep_id, count in db.session.execute(
             select(Project.department_id, func.count()).group_by(Project.department_id)):
         cards[dep_id].projects = count
