@@ -51,6 +51,7 @@ def import_models() -> None:
     import core.jobs  # noqa: F401
     import core.summaries  # noqa: F401
     import core.auditchain  # noqa: F401
+    import core.tokens  # noqa: F401
     import plan.models  # noqa: F401
     import projects.models  # noqa: F401
     import projects.guard.models  # noqa: F401
@@ -172,6 +173,8 @@ def register_views(appbuilder) -> None:
                 AuditFindingApi, RiskApi, AuditEventApi, FundingSourceApi, FundingLineApi,
                 DisbursementApi, ExpenditureApi, BudgetChangeApi):
         appbuilder.add_api(api)
+    from core import openapi
+    openapi.register(appbuilder)  # the document, conformed to the answers (core.openapi)
     limit_api_login(appbuilder)
 
 
@@ -399,7 +402,10 @@ def register_error_pages(app: Flask) -> None:
     from flask_babel import gettext
     from sqlalchemy.orm.exc import StaleDataError
 
+    from core.api import install_json_errors
     from core.errors import DomainError
+
+    install_json_errors(app)  # HTTP errors under /api/ answer JSON
 
     @app.errorhandler(DomainError)
     def domain_error(exc):

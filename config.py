@@ -41,6 +41,7 @@ class BaseConfig:
     APP_NAME = "PlanGuard 电子政务项目监管"
     APP_THEME = ""
     FAB_API_SWAGGER_UI = True
+    FAB_ADD_OPENAPI_VIEWS = False  # core.openapi registers the conformed document instead
     FAB_UPDATE_PERMS = False  # permissions are synced by `flask setup`, never at start
     FAB_CREATE_DB = False  # Alembic owns the schema
     FAB_ADD_SECURITY_API = False
@@ -56,6 +57,7 @@ class BaseConfig:
     AUTH_RATE_LIMIT = "10 per minute"
     RATELIMIT_ENABLED = True
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    JWT_ERROR_MESSAGE_KEY = "message"  # API errors all say "message" (core.tokens)
     WTF_CSRF_ENABLED = True
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
     FAB_PASSWORD_COMPLEXITY_ENABLED = True  # validator: core.websecurity.password_complexity

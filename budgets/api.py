@@ -9,7 +9,7 @@ from budgets import figures, services
 from budgets.models import BudgetChange, Disbursement, Expenditure, FundingLine, FundingSource
 from budgets.schemas import DecisionSchema, load
 from core import scoping
-from core.api import ServiceApi
+from core.api import ServiceApi, step_doc
 from core.security import current_user
 from projects.models import Project
 
@@ -62,6 +62,7 @@ class FundingLineApi(ServiceApi):
           responses:
             200:
               description: The figures (amounts as decimal strings, rates as decimals)
+              x-body: {result: {type: object}}
             404:
               $ref: '#/components/responses/404'
         """
@@ -128,33 +129,6 @@ class BudgetChangeApi(ServiceApi):
     @safe
     @permission_name("decide")
     def decide(self, pk):
-        """The Office approves (re-baseline) or rejects a change request
-        ---
-        post:
-          parameters:
-          - in: path
-            schema: {type: integer}
-            name: pk
-          requestBody:
-            required: true
-            content:
-              application/json:
-                schema:
-                  type: object
-                  properties:
-                    decision: {type: string, enum: [approve, reject]}
-                    comment: {type: string}
-          responses:
-            200:
-              description: The decided request
-            403:
-              description: Only the Office decides
-            409:
-              description: Already decided, or the budget changed meanwhile
-            422:
-              description: The change no longer fits (e.g. a line would not cover its
-                disbursements), or a rejection without a comment
-        """
         body = self.json_body()
         if body is None:
             return self.not_an_object()
@@ -165,3 +139,10 @@ class BudgetChangeApi(ServiceApi):
             services.decide_change(change, args["decision"], current_user(), args["comment"])
             return change
         return self.write(200, action)
+
+    decide.__doc__ = step_doc(
+        "The Office approves (re-baseline) or rejects a change request",
+        "{decision: {type: string, enum: [approve, reject]}, comment: {type: string}}",
+        "Only the Office decides", "Already decided, or the budget changed meanwhile",
+        answer="The decided request", invalid="The change no longer fits (e.g. a line would "
+        "not cover its disbursements), or a rejection without a comment")

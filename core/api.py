@@ -9,10 +9,12 @@ A resource names its services as static methods:
     lookup(pk, user) -> item           the scoped item for PUT/DELETE (default: FAB's get
                                        within base_filters, the scope included; NotFound)
 A resource without `create`/`change`/`remove` keeps FAB's own write, its pre_* hooks raising
-DomainErrors.
+DomainErrors. An HTTP error anywhere under /api/ (no such route, method not allowed, body too
+large, an id beyond the keys) answers JSON with a `message` too (`install_json_errors`).
 """
-from flask import request
+from flask import jsonify, request
 from flask_babel import gettext as _
+from werkzeug.exceptions import HTTPException
 from sqlalchemy.exc import DataError
 from flask_appbuilder import ModelRestApi
 
@@ -98,8 +100,34 @@ class ServiceApi(Scoped, ModelRestApi):
 
     # --- the writes -------------------------------------------------------------------------
 
+    def unknown_references(self, columns):
+        """A 422 when FAB's own write would not find a related record by its id: given an
+        object (or an unknown id), marshmallow-sqlalchemy builds a new record from it instead."""
+        body = self.json_body()
+        if body is None:
+            return None
+        errors = {}
+        for name in columns:
+            if name not in body or not self.datamodel.is_relation(name):
+                continue
+            many = self.datamodel.is_relation_many_to_many(name) or \
+                self.datamodel.is_relation_one_to_many(name)
+            values = body[name] if many and isinstance(body[name], list) else [body[name]]
+            model = self.datamodel.get_related_model(name)
+            if any(not (value is None and not many) and (
+                    isinstance(value, bool) or not isinstance(value, int)
+                    or db.session.get(model, value) is None) for value in values):
+                errors[name] = [str(_("No such record: give the id of an existing one."))]
+        if not errors:
+            return None
+        db.session.rollback()
+        return self.response(422, message=str(_("No such record.")), errors=errors)
+
     def post_headless(self):
         if self.create is None:
+            refusal = self.unknown_references(self.add_columns)
+            if refusal is not None:
+                return refusal
             return self.guarded(super().post_headless)
         body = self.json_body()
         if body is None:
@@ -132,12 +160,70 @@ class ServiceApi(Scoped, ModelRestApi):
         if refusal is not None:
             return refusal
         if self.change is None:
+            refusal = self.unknown_references(self.edit_columns)
+            if refusal is not None:
+                return refusal
             return self.guarded(lambda: super(ServiceApi, self).put_headless(pk))
         if body is None:
             return self.not_an_object()
         return self.write(200, lambda: self.change(self.visible_item(pk), body, current_user()))
 
+    def step(self, pk, fn):
+        """POST /<id>/<step>: fn(item, body) on the scoped record, committed; the record after
+        the step answers."""
+        body = self.json_body()
+        if body is None:
+            return self.not_an_object()
+
+        def action():
+            item = self.visible_item(pk)
+            fn(item, body)
+            return item
+        return self.write(200, action)
+
     def delete_headless(self, pk):
         if self.remove is None:
             return self.guarded(lambda: super(ServiceApi, self).delete_headless(pk))
         return self.write(200, lambda: self.remove(self.visible_item(pk), current_user()))
+
+
+_STEP_DOC = """{summary}
+        ---
+        post:
+          parameters:
+          - {{in: path, name: pk, schema: {{type: integer}}}}
+          requestBody:
+            required: true
+            content: {{application/json: {{schema: {{type: object, properties: {properties}}}}}}}
+          responses:
+            200: {{description: '{answer}', x-record: {extra}}}
+            403: {{description: '{forbidden}'}}
+            409: {{description: '{conflict}'}}
+            422: {{description: '{invalid}'}}
+        """
+
+
+def step_doc(summary: str, properties: str, forbidden: str, conflict: str,
+             answer: str = "The record after the step", extra: str = "{}",
+             invalid: str = "A rule refused the values") -> str:
+    """The OpenAPI docstring of a POST /<id>/<step> endpoint: the body's properties and the
+    answer's extra properties (YAML flow style); the answer is the record after the step
+    (`x-record`, which core.openapi spells out) and core.openapi adds the common errors."""
+    return _STEP_DOC.format(summary=summary, properties=properties, forbidden=forbidden,
+                            conflict=conflict, answer=answer, extra=extra, invalid=invalid)
+
+
+def install_json_errors(app) -> None:
+    app.register_error_handler(HTTPException, _http_error)
+
+
+def _http_error(exc: HTTPException):
+    """Under /api/ an HTTP error is JSON like every other answer there; pages keep Flask's."""
+    if not request.path.startswith("/api/"):
+        return exc
+    response = jsonify(message=exc.description)
+    response.status_code = exc.code or 500
+    for name, value in exc.get_headers():  # e.g. Allow on a 405
+        if name.lower() != "content-type":
+            response.headers[name] = value
+    return response

@@ -25,6 +25,7 @@ from werkzeug.exceptions import BadRequest, NotFound
 from core.errors import ValidationFailed
 
 MAX_ID = 2 ** 31 - 1  # every primary key is an INTEGER (32 bits on PostgreSQL)
+MAX_BIGINT = 2 ** 63 - 1  # the largest integer any column holds
 _DIGITS = re.compile(r"^-?\d+$")
 
 
@@ -80,9 +81,22 @@ REFERENCE_KEYS = {"id", "pk", "project", "funding_line", "line", "source", "depa
                   "milestone", "risk", "finding", "review", "change", "user", "ids"}
 
 
+def _reference_keys() -> set[str]:
+    """REFERENCE_KEYS and the name of every relationship of the mapped models (`data_item`,
+    `parent`, ...): a body names a related row by them."""
+    keys = current_app.extensions.get("planguard_reference_keys")
+    if keys is None:
+        from flask_appbuilder import Model
+        keys = REFERENCE_KEYS | {rel.key for mapper in Model.registry.mappers
+                                 for rel in mapper.relationships}
+        current_app.extensions["planguard_reference_keys"] = keys
+    return keys
+
+
 def _reference_beyond_keys(data, key=None):
-    """The first key naming a row (`project`, `..._id`) whose integer is beyond the key
-    columns' range: PostgreSQL would refuse the lookup with an error (a 500 in FAB's API)."""
+    """The first key naming a row (`project`, `..._id`, any relationship) whose integer is
+    beyond the key columns' range, or any integer beyond 64 bits (no column holds it):
+    PostgreSQL would refuse the lookup with an error, SQLite overflow (a 500 in FAB's API)."""
     if isinstance(data, dict):
         for k, v in data.items():
             found = _reference_beyond_keys(v, k)
@@ -94,7 +108,8 @@ def _reference_beyond_keys(data, key=None):
             if found:
                 return found
     elif isinstance(data, int) and not isinstance(data, bool) and key is not None and (
-            key in REFERENCE_KEYS or str(key).endswith("_id")) and abs(data) > MAX_ID:
+            abs(data) > MAX_BIGINT or (key in _reference_keys() or str(key).endswith("_id"))
+            and abs(data) > MAX_ID):
         return str(key)
     return None
 

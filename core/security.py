@@ -2,12 +2,17 @@
 import re
 
 from flask import g, has_request_context
+from flask_appbuilder.api import safe
+from flask_appbuilder.security.api import SecurityApi as FabSecurityApi
 from flask_appbuilder.security.sqla.manager import SecurityManager
+from flask_appbuilder.views import expose
+from flask_jwt_extended import get_jwt, jwt_required
 from flask_appbuilder.security.sqla.models import Role, User
 from flask_appbuilder.security.views import UserDBModelView
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ForeignKey, Integer
+from sqlalchemy import ForeignKey, Integer, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm.base import NO_VALUE
 
 from core.audit import Audited, audit_also
 
@@ -22,7 +27,7 @@ class PlanGuardUser(Audited, User):
     __tablename__ = "ab_user"
     audit_exclude = ("last_login", "login_count", "fail_login_count", "changed_on", "created_on",
                      "changed_by_fk", "created_by_fk", "changed_by", "created_by",
-                     "session_epoch")
+                     "session_epoch", "token_epoch")
     audit_redact = ("password",)
     department_id: Mapped[int | None] = mapped_column(
         Integer, ForeignKey("department.id", name="fk_ab_user_department"), nullable=True)
@@ -30,6 +35,23 @@ class PlanGuardUser(Audited, User):
     # moves on at logout and password change: older session cookies are refused
     session_epoch: Mapped[int] = mapped_column(Integer, nullable=False, default=0,
                                                server_default="0")
+    # moves on at a password change or deactivation: older API tokens are refused (core.tokens)
+    token_epoch: Mapped[int] = mapped_column(Integer, nullable=False, default=0,
+                                             server_default="0")
+
+
+@event.listens_for(PlanGuardUser.password, "set")
+def _password_changed(user, value, old, _initiator):
+    from core.tokens import credentials_changed
+    if old not in (NO_VALUE, None) and value != old:
+        credentials_changed(user)
+
+
+@event.listens_for(PlanGuardUser.active, "set")
+def _deactivated(user, value, old, _initiator):
+    from core.tokens import credentials_changed
+    if old is True and not value:
+        credentials_changed(user)
 
 
 audit_also(Role)  # roles and their permissions
@@ -46,9 +68,48 @@ class PlanGuardUserDBModelView(UserDBModelView):
                           "department": lambda d: d or "", "last_login": lambda v: v or ""}
 
 
+class SecurityApi(FabSecurityApi):
+    """FAB's login and refresh, plus logout (core.tokens)."""
+
+    @expose("/logout", methods=["POST"])
+    @jwt_required(verify_type=False)
+    @safe
+    def logout(self):
+        """End this API login: its access and refresh tokens are refused from now on
+        ---
+        post:
+          description: >-
+            Send the access token (or the refresh token) of the login to end.
+          responses:
+            200:
+              description: Logged out
+              content:
+                application/json:
+                  schema:
+                    type: object
+                    properties:
+                      message: {type: string}
+            401:
+              $ref: '#/components/responses/401'
+          security:
+            - jwt: []
+        """
+        from core.tokens import end_api_login
+        end_api_login(get_jwt())
+        return self.response(200, message="Logged out")
+
+
 class PlanGuardSecurityManager(SecurityManager):
     user_model = PlanGuardUser
     userdbmodelview = PlanGuardUserDBModelView
+    security_api = SecurityApi
+
+    def create_jwt_manager(self, app):
+        """FAB's JWT manager with PlanGuard's token rules: revocation and 401 answers."""
+        from core.tokens import install
+        jwt_manager = super().create_jwt_manager(app)
+        install(jwt_manager)
+        return jwt_manager
 
     def load_user(self, pk):
         """The session's user, if the session has not been ended (logout, password change)."""

@@ -7,50 +7,13 @@ from flask_appbuilder.security.decorators import permission_name
 
 from core.security import current_user
 from evaluation import public, services, training
-from core.api import ServiceApi
+from core.api import ServiceApi, step_doc
 from evaluation.models import DepartmentAssessment, PostEvaluation, PublicEvaluation, TrainingRecord
 from evaluation.schemas import ModerationSchema, ReplySchema
 from core.schemas import parse
 
-class RecordStepsApi(ServiceApi):
-    """ServiceApi plus POST /<id>/<step> endpoints: the scoped record, a service, commit."""
 
-    def step(self, pk, fn):
-        body = self.json_body()
-        if body is None:
-            return self.not_an_object()
-
-        def action():
-            item = self.visible_item(pk)
-            fn(item, body)
-            return item
-        return self.write(200, action)
-
-
-_MODERATE_DOC = """{summary}
-        ---
-        post:
-          parameters:
-          - in: path
-            schema: {{type: integer}}
-            name: pk
-          requestBody:
-            required: true
-            content:
-              application/json:
-                schema:
-                  type: object
-                  properties: {properties}
-          responses:
-            200: {{description: The evaluation after the step}}
-            403: {{description: Role or department may not}}
-            404: {{$ref: '#/components/responses/404'}}
-            409: {{description: Already moderated, or not published}}
-            422: {{description: Invalid input}}
-        """
-
-
-class PublicEvaluationApi(RecordStepsApi):
+class PublicEvaluationApi(ServiceApi):
     """Public evaluations as the staff read them; the public itself posts through the web form
     of the disclosure page (no account)."""
 
@@ -74,9 +37,10 @@ class PublicEvaluationApi(RecordStepsApi):
         return self.step(pk, lambda item, body: public.moderate(
             item, **parse(ModerationSchema(), body, "invalid"), user=current_user()))
 
-    moderate.__doc__ = _MODERATE_DOC.format(
-        summary="The Office publishes or rejects a comment (a rejection needs a note)",
-        properties="{decision: {type: string, enum: [publish, reject]}, note: {type: string}}")
+    moderate.__doc__ = step_doc(
+        "The Office publishes or rejects a comment (a rejection needs a note)",
+        "{decision: {type: string, enum: [publish, reject]}, note: {type: string}}",
+        "Role or department may not", "Already moderated")
 
     @expose("/<int:pk>/reply", methods=["POST"])
     @protect()
@@ -86,9 +50,9 @@ class PublicEvaluationApi(RecordStepsApi):
         return self.step(pk, lambda item, body: public.reply(
             item, parse(ReplySchema(), body, "invalid")["reply"], current_user()))
 
-    answer.__doc__ = _MODERATE_DOC.format(
-        summary="The department's public reply to a published comment",
-        properties="{reply: {type: string}}")
+    answer.__doc__ = step_doc(
+        "The department's public reply to a published comment",
+        "{reply: {type: string}}", "Role or department may not", "Not published")
 
 
 class DepartmentAssessmentApi(ServiceApi):

@@ -4,7 +4,7 @@ from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import permission_name
 from marshmallow import ValidationError
 
-from core.api import ServiceApi
+from core.api import ServiceApi, step_doc
 from core.schemas import localized
 from core.security import current_user
 from projects import desk, lifecycle, reviews, services
@@ -42,35 +42,6 @@ class ProjectApi(ServiceApi):
     @safe
     @permission_name("transition")
     def transition(self, pk):
-        """Move a project along its lifecycle
-        ---
-        post:
-          parameters:
-          - in: path
-            schema:
-              type: integer
-            name: pk
-          requestBody:
-            required: true
-            content:
-              application/json:
-                schema:
-                  type: object
-                  properties:
-                    to: {type: string}
-                    comment: {type: string}
-          responses:
-            200:
-              description: The project in its new status
-            403:
-              description: Role or department may not take this step
-            404:
-              $ref: '#/components/responses/404'
-            409:
-              description: No such step from the current status
-            422:
-              description: A precondition failed or a comment is missing
-        """
         body = self.json_body()
         if body is None:
             return self.not_an_object()
@@ -85,6 +56,13 @@ class ProjectApi(ServiceApi):
                                             args["comment"] or "")
             return project, {"warnings": warnings}
         return self.write(200, action)
+
+    transition.__doc__ = step_doc(
+        "Move a project along its lifecycle", "{to: {type: string}, comment: {type: string}}",
+        "Role or department may not take this step", "No such step from the current status",
+        answer="The project in its new status, and what the step warned of",
+        extra="{warnings: {type: array, items: {type: string}}}",
+        invalid="A precondition failed or a comment is missing")
 
     @expose("/duplicate-check", methods=["POST"])
     @protect()
@@ -103,7 +81,19 @@ class ProjectApi(ServiceApi):
                   description: the import keys (name, description, capabilities, ...)
           responses:
             200:
-              description: '{"matches": [{"code", "name", "score", "reasons"}]}'
+              description: The visible suspected duplicates, best first, and how many more
+                the user may not see
+              x-body:
+                matches:
+                  type: array
+                  items:
+                    type: object
+                    properties:
+                      code: {type: string}
+                      name: {type: string}
+                      score: {type: number}
+                      reasons: {type: array, items: {type: string}}
+                hidden_matches: {type: integer}
             422:
               $ref: '#/components/responses/422'
         """
@@ -122,34 +112,6 @@ class ProjectApi(ServiceApi):
     @safe
     @permission_name("decide")
     def decision(self, pk):
-        """The Office's review decision on the stage under review
-        ---
-        post:
-          parameters:
-          - in: path
-            schema:
-              type: integer
-            name: pk
-          requestBody:
-            required: true
-            content:
-              application/json:
-                schema:
-                  type: object
-                  properties:
-                    decision: {type: string, enum: [approve, return, reject]}
-                    comment: {type: string}
-                    conditions: {type: string}
-                    justifications: {type: object, description: 'code of the match: text'}
-                    reuses: {type: array, items: {type: string}, description: 'codes it builds on'}
-          responses:
-            200:
-              description: The project after the decision, with warnings
-            409:
-              description: The project is not in review
-            422:
-              description: A rule refused the decision (e.g. an unjustified duplicate)
-        """
         body = self.json_body()
         if body is None:
             return self.not_an_object()
@@ -163,6 +125,18 @@ class ProjectApi(ServiceApi):
                 reuses=decision["reuses"], check_id=body.get("check_id"))
             return project, {"warnings": warnings, "stage": reviews.current_stage(project)}
         return self.write(200, action)
+
+    decision.__doc__ = step_doc(
+        "The Office's review decision on the stage under review",
+        "{decision: {type: string, enum: [approve, return, reject]}, comment: {type: string}, "
+        "conditions: {type: string}, justifications: {type: object, description: "
+        "'code of the match: text'}, reuses: {type: array, items: {type: string}, "
+        "description: 'codes it builds on'}, check_id: {type: integer}}",
+        "Only the Office decides", "The project is not in review",
+        answer="The project after the decision, with warnings and the stage",
+        extra="{warnings: {type: array, items: {type: string}}, "
+              "stage: {type: string, nullable: true}}",
+        invalid="A rule refused the decision (e.g. an unjustified duplicate)")
 
 
 class ReviewApi(ServiceApi):

@@ -52,7 +52,24 @@ class RiskApi(ServiceApi):
             schema: {type: integer}
             name: project_id
           responses:
-            200: {description: 'ratings with contributions'}
+            200:
+              description: ratings (1 high risk to 5 low) with their contributions
+              x-body:
+                project: {type: string}
+                cumulative: &computed
+                  type: object
+                  properties:
+                    rating: {type: integer, nullable: true}
+                    contributions: {type: array, items: {type: object}}
+                recent: *computed
+                manual:
+                  type: object
+                  nullable: true
+                  properties:
+                    rating: {type: integer}
+                    reason: {type: string}
+                    rated_by: {type: string, nullable: true}
+                    rated_at: {type: string}
             404: {$ref: '#/components/responses/404'}
         """
         return self.guarded(lambda: self._rating(project_id))

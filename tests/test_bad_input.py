@@ -95,6 +95,18 @@ CASES = [
      (404, 409, 422)),
     ("office", "post", "/api/v1/project/", {"data": "x" * (33 * 1024 * 1024),
                                              "content_type": "application/json"}, (413,)),
+    # a related record given as an object: FAB would build a new one from it (or fail: a 500)
+    ("office", "post", "/api/v1/dataitem/", {"json": {"project": {"y": 7705}, "name": "x",
+                                                      "direction": "produces"}}, (422,)),
+    ("office", "post", "/api/v1/dataitem/", {"json": {
+        "project": {"id": 999999, "code": "TC-2099-001", "name": "built from the body"},
+        "name": "x", "direction": "produces"}}, (422,)),
+    ("office", "put", "/api/v1/dataitem/1", {"json": {"project": {"y": 1}}}, (404, 422)),
+    ("pm", "post", "/api/v1/sharingrequest/", {"json": {
+        "data_item": -6477928236685463509574233995870208, "project": -1172, "fields": "x",
+        "purpose": "y"}}, (422,)),  # beyond 64 bits: SQLite overflowed (a 500)
+    ("office", "get", "/api/v1/nosuchresource/", {}, (404,)),
+    ("office", "delete", "/api/v1/review/1", {}, (405,)),
 ]
 
 
@@ -111,6 +123,8 @@ def test_bad_input_is_a_clear_4xx_that_changes_nothing(web, api, app, make_proje
     response = getattr(client, method)(path, **kwargs)
     assert response.status_code in allowed, (response.status_code,
                                              response.get_data(as_text=True)[:300])
+    if path.startswith("/api/"):  # JSON with a message, as documented (core.openapi)
+        assert response.is_json and response.get_json()["message"], response.data[:300]
     assert changed_tables(before, fingerprint(app)) == []
 
 

@@ -45,7 +45,9 @@ class LeadershipDecisionApi(ServiceApi):
                     project: {type: string}
                     reason: {type: string}
           responses:
-            201: {description: Referred}
+            201:
+              description: Referred
+              x-body: {id: {type: integer}, project: {type: string}}
             403: {description: Not the Office}
             409: {description: Referred already, or after approval}
             422: {description: Invalid input}

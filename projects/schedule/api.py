@@ -52,7 +52,10 @@ _UPLOAD_DOC = """Attach an evidence file (pdf, office document or image)
                   properties:
                     file: {type: string, format: binary}
           responses:
-            201: {description: Stored}
+            201:
+              description: Stored
+              x-body: {id: {type: integer}, name: {type: string}, kind: {type: string},
+                       size: {type: integer}}
             403: {description: Role or department may not}
             404: {$ref: '#/components/responses/404'}
             422: {description: Type not accepted, too large, or a name with a path}

@@ -5,48 +5,12 @@ from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import permission_name
 
 from core.security import current_user
-from core.api import ServiceApi
+from core.api import ServiceApi, step_doc
 from projects.sharing import services
 from projects.sharing.models import SharingRequest
 
-class RecordStepsApi(ServiceApi):
-    """ServiceApi plus POST /<id>/<step> endpoints: the scoped record, a service, commit."""
 
-    def step(self, pk, fn):
-        body = self.json_body()
-        if body is None:
-            return self.not_an_object()
-
-        def action():
-            item = self.visible_item(pk)
-            fn(item, body)
-            return item
-        return self.write(200, action)
-
-
-_DOC = """{summary}
-        ---
-        post:
-          parameters:
-          - in: path
-            schema: {{type: integer}}
-            name: pk
-          requestBody:
-            content:
-              application/json:
-                schema:
-                  type: object
-                  properties: {properties}
-          responses:
-            200: {{description: The request after the step}}
-            403: {{description: Not the department that may}}
-            404: {{$ref: '#/components/responses/404'}}
-            409: {{description: Decided already}}
-            422: {{description: Invalid input}}
-        """
-
-
-class SharingRequestApi(RecordStepsApi):
+class SharingRequestApi(ServiceApi):
     resource_name = "sharingrequest"
     datamodel = SQLAInterface(SharingRequest)
     include_route_methods = {"get", "get_list", "info", "post", "decide", "withdraw"}
@@ -71,9 +35,10 @@ class SharingRequestApi(RecordStepsApi):
     def decide(self, pk):
         return self.step(pk, lambda item, body: services.decide(item, body, current_user()))
 
-    decide.__doc__ = _DOC.format(summary="The owner department approves or declines",
-                                 properties="{decision: {type: string, enum: [approve, decline]}, "
-                                            "reason: {type: string}}")
+    decide.__doc__ = step_doc(
+        "The owner department approves or declines",
+        "{decision: {type: string, enum: [approve, decline]}, reason: {type: string}}",
+        "Not the department that may", "Decided already")
 
     @expose("/<int:pk>/withdraw", methods=["POST"])
     @protect()
@@ -82,5 +47,6 @@ class SharingRequestApi(RecordStepsApi):
     def withdraw(self, pk):
         return self.step(pk, lambda item, body: services.withdraw(item, current_user()))
 
-    withdraw.__doc__ = _DOC.format(summary="The requesting department withdraws its request",
-                                   properties="{}")
+    withdraw.__doc__ = step_doc(
+        "The requesting department withdraws its request", "{}",
+        "Not the department that may", "Decided already")
