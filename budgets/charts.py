@@ -3,26 +3,31 @@ from decimal import Decimal
 
 from flask_babel import gettext as _
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
 
 from core.charts import png_bytes, setup_matplotlib
 
 setup_matplotlib()
 COLORS = ("#5B8FF9", "#F6BD16", "#5AD8A6")
-WAN = Decimal(10000)
 
 
-def _wan(amount) -> float:
-    """Yuan to 万元 for the axis (a chart's bar length, never a stored amount)."""
-    return float(Decimal(amount) / WAN)
+def _yuan(amount) -> float:
+    """An amount as a bar's length, in yuan like every amount on the page (never stored)."""
+    return float(Decimal(amount))
+
+
+def _yuan_ticks(value, _position) -> str:
+    return f"{value:,.0f}"
 
 
 def grouped_bars(groups: dict, title: str, horizontal=False, limit=15) -> bytes:
-    """Planned vs disbursed vs spent per group (source, department or year), in 万元."""
+    """Planned vs disbursed vs spent per group (source, department or year), in yuan (the
+    page's tables are in yuan: one unit per page)."""
     items = list(groups.items())[:limit]
     labels = [str(k) for k, _v in items]
-    series = ((_("Planned"), [_wan(v.planned) for _k, v in items]),
-              (_("Disbursed"), [_wan(v.disbursed) for _k, v in items]),
-              (_("Spent"), [_wan(v.spent) for _k, v in items]))
+    series = ((_("Planned"), [_yuan(v.planned) for _k, v in items]),
+              (_("Disbursed"), [_yuan(v.disbursed) for _k, v in items]),
+              (_("Spent"), [_yuan(v.spent) for _k, v in items]))
     height = max(3.6, 0.42 * len(labels) + 1.2) if horizontal else 4.2
     figure = Figure(figsize=(8.8, height))
     axes = figure.subplots()
@@ -37,10 +42,12 @@ def grouped_bars(groups: dict, title: str, horizontal=False, limit=15) -> bytes:
     if horizontal:
         axes.set_yticks(list(positions), labels)
         axes.invert_yaxis()
-        axes.set_xlabel(_("10,000 yuan"))
+        axes.set_xlabel(_("Yuan"))
+        axes.xaxis.set_major_formatter(FuncFormatter(_yuan_ticks))
     else:
         axes.set_xticks(list(positions), labels, rotation=0)
-        axes.set_ylabel(_("10,000 yuan"))
+        axes.set_ylabel(_("Yuan"))
+        axes.yaxis.set_major_formatter(FuncFormatter(_yuan_ticks))
     axes.set_title(title)
     axes.legend(loc="best", fontsize=9)
     axes.grid(axis="x" if horizontal else "y", alpha=0.3)
@@ -52,7 +59,7 @@ def grouped_bars(groups: dict, title: str, horizontal=False, limit=15) -> bytes:
 
 def social_share(by_source: dict, social_names: set, share) -> bytes:
     """Planned money by source as a pie, social capital pulled out; its share in the title."""
-    items = [(name, _wan(t.planned)) for name, t in by_source.items() if t.planned > 0]
+    items = [(name, _yuan(t.planned)) for name, t in by_source.items() if t.planned > 0]
     figure = Figure(figsize=(6.4, 4.4))
     axes = figure.subplots()
     if items:

@@ -62,8 +62,8 @@ def _payments(line, row, rng, share):
     """Disbursements of `share` of the line, and expenditures of part of each."""
     disbursed = (line["amount"] * Decimal(str(round(rng.uniform(*share), 3)))).quantize(CENT)
     disbursements, expenditures = [], []
-    if disbursed <= 0:
-        return disbursements, expenditures
+    if disbursed <= 0 or max(dt.date(line["year"], 1, 1), row["start_date"]) > clock.today():
+        return disbursements, expenditures  # nothing is paid for days still ahead
     for n, amount in enumerate(split(disbursed, rng.randint(*PAYMENTS_PER_LINE), rng), 1):
         day = _day_in(line["year"], row, rng)
         disbursements.append(dict(date=day, amount=amount,
@@ -72,7 +72,8 @@ def _payments(line, row, rng, share):
         spent = (amount * Decimal(str(round(rng.uniform(0.6, 1.0), 2)))).quantize(CENT)
         if spent > 0:
             expenditures.append(dict(date=min(day + dt.timedelta(days=rng.randint(5, 60)),
-                                              max(day, dt.date(line["year"], 12, 31))),
+                                              max(day, dt.date(line["year"], 12, 31)),
+                                              max(day, clock.today())),
                                      amount=spent, voucher_no=f"ZC{line['year']}-{line['project_id']:06d}-{n}",
                                      note=None, created_by="demo", created_at=utcnow()))
     return disbursements, expenditures
@@ -137,9 +138,10 @@ def seed_funding(project_rows, rng) -> None:
     if budget_updates:
         # fresh demo rows: version 1 (Project is versioned, core.versioning)
         db.session.execute(update(Project), [{"version": 1, **row} for row in budget_updates])
-    for entity, rows in (("funding_line", lines), ("disbursement", disbursements),
-                         ("expenditure", expenditures), ("budget_change", changes)):
+    for entity, rows in (("funding_line", lines), ("budget_change", changes)):
         audit_inserts(entity, rows)
+    for entity, rows in (("disbursement", disbursements), ("expenditure", expenditures)):
+        audit_inserts(entity, rows, at=lambda p: p["date"])  # paid and spent on their days
     _audit_rebaselines(changes)
 
 

@@ -150,7 +150,7 @@ def portfolio(user, year=None, department_id=None, overrun_limit=15,
     projects per cost-variance band and the largest overruns."""
     sources = {s.id: s for s in db.session.scalars(select(FundingSource)
                                                    .order_by(FundingSource.position))}
-    departments = dict(db.session.execute(select(Department.id, Department.name)).all())
+    departments = dict(db.session.execute(select(Department.id, Department.label_column())).all())
     result = Portfolio()
     for source in sources.values():
         result.by_source[source.name] = Totals()
@@ -221,7 +221,7 @@ def project_rows(user, year=None, department_id=None):
         lines = lines.where(FundingLine.year == year)
     lines = lines.group_by(FundingLine.project_id).subquery()
     changes = _change_sums().subquery()
-    query = (select(Project.code, Project.name, Department.name, Project.status,
+    query = (select(Project.code, Project.name, Department.label_column(), Project.status,
                     Project.budget_total, func.coalesce(lines.c.planned, 0),
                     func.coalesce(lines.c.disbursed, 0), func.coalesce(lines.c.spent, 0),
                     func.coalesce(changes.c.rebased, 0), func.coalesce(changes.c.pending, 0),

@@ -40,7 +40,7 @@ class BudgetExecutionView(BaseView):
     def index(self):
         year, department = _filters()
         result = figures.portfolio(current_user(), year, department)
-        departments = db.session.execute(select(Department.id, Department.name)
+        departments = db.session.execute(select(Department.id, Department.label_column())
                                          .order_by(Department.code)).all()
         return self.render_template(
             "budgets_execution.html", result=result, year=year, department=department,

@@ -11,6 +11,7 @@ What a hash chain cannot stop: someone with DDL rights who rewrites every event 
 one to the end and the head too. `flask audit verify` prints the head hash; recording it outside
 the database (a signed report, the auditors' files) makes that detectable as well.
 """
+import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -20,6 +21,7 @@ from sqlalchemy import BigInteger, Integer, String, select, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 GENESIS = "0" * 64
+DEFERRED = "planguard_audit_deferred"  # Connection.info key of in_date_order's buffer
 CONTENT = ("seq", "at", "actor", "action", "entity", "entity_id", "field", "old_value",
            "new_value", "note")
 
@@ -57,6 +59,10 @@ def append(connection, rows: list[dict]) -> None:
 
     if not rows:
         return
+    deferred = connection.info.get(DEFERRED)
+    if deferred is not None:  # inside in_date_order: the events wait for its end
+        deferred.extend(rows)
+        return
     connection.execute(text("UPDATE audit_chain_head SET seq = seq WHERE id = 1"))
     head = connection.execute(text("SELECT seq, hash FROM audit_chain_head WHERE id = 1")).first()
     if head is None:
@@ -72,6 +78,25 @@ def append(connection, rows: list[dict]) -> None:
     connection.execute(AuditEvent.__table__.insert(), chained)
     connection.execute(text("UPDATE audit_chain_head SET seq = :seq, hash = :hash WHERE id = 1"),
                        {"seq": seq, "hash": prev})
+
+
+@contextlib.contextmanager
+def in_date_order(connection, chunk: int = 2000):
+    """Within the block, the events written on this connection (bulk and ORM alike) wait; when
+    it ends without error they enter the chain sorted by `at` (stable), so that a seeded story
+    whose rows are written table by table reads in date order along the chain. Nested blocks
+    join the outer one; after an error the events go with the rolled-back transaction."""
+    if connection.info.get(DEFERRED) is not None:
+        yield
+        return
+    buffer = connection.info[DEFERRED] = []
+    try:
+        yield
+    finally:
+        connection.info.pop(DEFERRED, None)
+    buffer.sort(key=lambda row: row["at"])
+    for i in range(0, len(buffer), chunk):
+        append(connection, buffer[i:i + chunk])
 
 
 def append_events(rows: list[dict], session=None, chunk: int = 2000) -> None:

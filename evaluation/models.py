@@ -83,7 +83,7 @@ class DepartmentAssessment(Audited, Model):
         return f"{self.department.code}/{self.year}" if self.department else str(self.id)
 
     def __str__(self):
-        return f"{self.department.name} {self.year}" if self.department else str(self.year)
+        return f"{self.department.label()} {self.year}" if self.department else str(self.year)
 
 
 class PostEvaluation(Audited, Model):

@@ -186,7 +186,7 @@ class EvaluationScorecardView(BaseView):
         department = _department_filter(user)
         cards = scorecard.cards_for_year(year, user, department_id=department)
         departments = [] if is_department_scoped(user) else db.session.execute(
-            select(Department.id, Department.name).order_by(Department.code)).all()
+            select(Department.id, Department.label_column()).order_by(Department.code)).all()
         return self.render_template(
             "evaluation/scorecard.html", cards=cards, year=year,
             years=sorted(set(scorecard.years_with_figures()) | {year}),

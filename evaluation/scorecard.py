@@ -83,7 +83,8 @@ def _all_cards(year: int, today: dt.date) -> list[Card]:
     head = tuple(db.session.execute(select(func.max(AuditEvent.id),
                                            func.max(AuditEvent.at))).one())
     cache = registry.registry().providers.setdefault("evaluation_scorecards", {})
-    key = (year, today, head, tuple(sorted(weights().items())))
+    key = (year, today, head, tuple(sorted(weights().items())),
+           str(Department.label_column()))  # the cards name departments in the UI's language
     if key not in cache:
         if len(cache) > 64:
             cache.clear()
@@ -92,8 +93,9 @@ def _all_cards(year: int, today: dt.date) -> list[Card]:
 
 
 def _compute(year: int, today: dt.date) -> list[Card]:
-    names = dict(db.session.execute(select(Department.id, Department.name)).all())
-    by_name = {name: dep for dep, name in names.items()}
+    names = dict(db.session.execute(select(Department.id, Department.label_column())).all())
+    by_name = {name: dep for dep, name in db.session.execute(  # the computed cards' key
+        select(Department.id, Department.name))}
     cards: dict[int, Card] = {}
 
     def card(dep):

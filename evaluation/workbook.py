@@ -27,7 +27,7 @@ def write_post_evaluation_sheet(w, project_ids) -> int:
                _("Budget"), _("Final cost"), _("Cost variance"), _("Benefits"), _("Problems"),
                _("Lessons")]
     pairs = post_evaluation_rows(project_ids)
-    rows = [[p.code, p.name, p.department.name, e.evaluated_on, e.evaluator,
+    rows = [[p.code, p.name, p.department.label(), e.evaluated_on, e.evaluator,
              str(e.objectives_label()), e.usage_indicator, e.usage_target, e.usage_actual,
              (e.usage_ratio(), w.pct) if e.usage_ratio() is not None else None, p.budget_total,
              e.final_cost, (e.cost_variance(), w.pct) if e.cost_variance() is not None else None,

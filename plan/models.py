@@ -68,11 +68,23 @@ class Department(Audited, Model):
 
     def label(self) -> str:
         """The name in the user's language (the English name in the English UI)."""
-        from flask import has_request_context
-        from flask_babel import get_locale
-        if self.name_en and has_request_context() and str(get_locale() or "zh") == "en":
+        if self.name_en and _english():
             return self.name_en
         return self.name
 
+    @classmethod
+    def label_column(cls):
+        """label() as a column for select() lists (the English name where there is one)."""
+        if _english():
+            from sqlalchemy import func
+            return func.coalesce(cls.name_en, cls.name)
+        return cls.name
+
     def __str__(self):
         return self.label()
+
+
+def _english() -> bool:
+    from flask import has_request_context
+    from flask_babel import get_locale
+    return has_request_context() and str(get_locale() or "zh") == "en"

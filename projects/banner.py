@@ -33,7 +33,7 @@ def demo_as_of():
 def user_role_label(user) -> str:
     roles = ", ".join(str(ROLE_LABELS.get(r.name, r.name)) for r in getattr(user, "roles", []))
     department = getattr(user, "department", None)
-    return f"{department.name} · {roles}" if department is not None else roles
+    return f"{department.label()} · {roles}" if department is not None else roles
 
 
 def install(app) -> None:

@@ -63,19 +63,36 @@ def demo_cli():
 @click.option("--if-empty", is_flag=True, help="do nothing when projects exist already")
 @click.option("--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]), default=None,
               help="the day the demo's dates are relative to (default: today)")
+@click.option("--planted-share", "share", default=None, type=click.FloatRange(0, 0.2),
+              help="planted duplicate pairs per project, and as many planted hard negatives "
+                   "[default: 0.03]")
+@click.option("--planted-pairs", "planted_file", type=click.Path(dir_okay=False), default=None,
+              help="write the planted pairs (and each project's system) to this JSON file")
 @with_appcontext
-def demo_seed(count, seed, users, if_empty, as_of):
+def demo_seed(count, seed, users, if_empty, as_of, share, planted_file):
     """Add a reproducible demo portfolio (and demo users office, pm, auditor)."""
-    from projects.demo import seed_demo_users, seed_projects
+    import json
+    from pathlib import Path
+
+    from projects.demo import PLANTED_SHARE, seed_demo_users, seed_projects
     from projects.models import Project
 
     if if_empty and db.session.query(Project.id).first() is not None:
         click.echo("projects exist: demo seed skipped")
         return
     started = time.perf_counter()
+    planted = {}
     with acting_as("system"):
         with transaction():
-            added = seed_projects(count, seed, as_of=as_of.date() if as_of else None)
+            added = seed_projects(count, seed, as_of=as_of.date() if as_of else None,
+                                  share=PLANTED_SHARE if share is None else share,
+                                  planted=planted)
+        if planted_file:
+            Path(planted_file).write_text(json.dumps(planted, ensure_ascii=False, indent=0),
+                                          encoding="utf-8")
+            click.echo(f"{len(planted['duplicates'])} planted duplicate pairs and "
+                       f"{len(planted['hard_negatives'])} hard negatives written to "
+                       f"{planted_file}")
         if current_app.config.get("GUARD_ENGINE") == "learned":
             from projects.guard.vectors import store_missing_vectors
             click.echo(f"{store_missing_vectors()} project vectors stored for the learned guard")

@@ -171,3 +171,59 @@ def disclosure_of(project: dict) -> dict:
 def as_of_stamp(as_of: dt.date) -> dt.datetime:
     """created_at of the demo rows: the as-of day, so the banner can say it."""
     return dt.datetime.combine(as_of, clock.now().time().replace(microsecond=0))
+
+
+def created_at(project: dict) -> dt.datetime:
+    """When the story's department drafted a project: one to four weeks before it was
+    submitted; a draft up to six weeks before the as-of day (never after it)."""
+    upper = project["created_at"]
+    if project["submitted_at"] is not None:
+        return min(upper, project["submitted_at"] - dt.timedelta(days=7 + project["id"] % 21,
+                                                                 hours=1))
+    return upper - dt.timedelta(days=project["id"] % 42)
+
+
+# The lifecycle's path to each status (projects.lifecycle.STEPS), and when each step happened
+# relative to the project's own dates (days after the reference; clamped to the as-of day).
+PATH = (s.SUBMITTED, s.IN_REVIEW, None, s.IN_CONSTRUCTION, s.TRIAL_OPERATION, s.ACCEPTED,
+        s.IN_OPERATION, s.EVALUATED, s.CLOSED)
+DECIDED = (s.APPROVED, s.RETURNED, s.REJECTED)
+
+
+def status_events(project: dict, reviews: list[dict], as_of: dt.date) -> list[dict]:
+    """The status changes that brought a seeded project from draft to its status, each at the
+    day the story says (submitted days ago, decided at its last review, construction started
+    at its planned start ...), never after the as-of day and never out of order."""
+    status = project["status"]
+    if status == s.DRAFT:
+        return []
+    decided = max((r["decided_at"] for r in reviews), default=None)
+    start, end = project["start_date"], project["end_date"]
+    submitted = project["submitted_at"]
+    plan = [(s.DRAFT, s.SUBMITTED, submitted),
+            (s.SUBMITTED, s.IN_REVIEW, submitted + dt.timedelta(days=1))]
+    final = status if status in DECIDED else s.APPROVED
+    if status not in (s.SUBMITTED, s.IN_REVIEW):
+        plan.append((s.IN_REVIEW, final, decided or submitted + dt.timedelta(days=2)))
+    later = [(s.APPROVED, s.IN_CONSTRUCTION, _at(start, 9)),
+             (s.IN_CONSTRUCTION, s.TRIAL_OPERATION, _at(end - dt.timedelta(days=45), 9)),
+             (s.TRIAL_OPERATION, s.ACCEPTED, _at(end + dt.timedelta(days=10), 9)),
+             (s.ACCEPTED, s.IN_OPERATION, _at(end + dt.timedelta(days=25), 9)),
+             (s.IN_OPERATION, s.EVALUATED, _at(end + dt.timedelta(days=200), 9)),
+             (s.EVALUATED, s.CLOSED, _at(end + dt.timedelta(days=400), 9))]
+    if status in s.APPROVED_OR_LATER:
+        for step in later:
+            if step[0] == status:
+                break
+            plan.append(step)
+    events, last, ceiling = [], None, _at(as_of, 18)
+    for old, new, when in plan:
+        if old == status and new != status:
+            break
+        when = min(max(when, last or when), ceiling)
+        events.append({"entity": "project", "entity_id": project["id"], "field": "status",
+                       "old": old, "new": new, "at": when})
+        last = when
+        if new == status:
+            break
+    return events

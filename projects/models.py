@@ -84,7 +84,7 @@ class Project(Versioned, Audited, Model):
         return CATEGORIES.get(self.category, self.category)
 
     def department_name(self):
-        return self.department.name if self.department else ""
+        return self.department.label() if self.department else ""
 
     def audit_key(self):
         return self.code

@@ -36,7 +36,8 @@ from projects.services import check_form_project, ensure_deletable, ensure_may_c
 
 PROJECT_LABELS = {
     "code": _l("Code"), "name": _l("Name"), "department": _l("Department"),
-    "department.name": _l("Department"), "primary_task": _l("Primary plan task"),
+    "department.name": _l("Department"), "department_name": _l("Department"),
+    "primary_task": _l("Primary plan task"),
     "primary_task.code": _l("Plan task"), "plan_tasks": _l("Plan tasks"),
     "category": _l("Category"), "category_label": _l("Category"),
     "description": _l("Description"), "capabilities": _l("Capabilities"),
@@ -106,7 +107,7 @@ class ProjectModelView(Scoped, ExportableList, ServiceCheckedView, ModelView):
     datamodel = SQLAInterface(Project)
     route_base = "/projects"
     base_order = ("code", "asc")
-    list_columns = ["code", "name", "department.name", "primary_task.code", "category_label",
+    list_columns = ["code", "name", "department_name", "primary_task.code", "category_label",
                     "budget_total", "status_label", "start_date", "end_date"]
     order_columns = ["code", "name", "budget_total", "start_date", "end_date"]
     search_columns = ["code", "name", "department", "primary_task", "category", "status",
@@ -307,7 +308,7 @@ class ProjectModelView(Scoped, ExportableList, ServiceCheckedView, ModelView):
 
 
 def export_row(project: Project) -> list:
-    return [project.code, project.name, project.department.name, project.primary_task.code,
+    return [project.code, project.name, project.department.label(), project.primary_task.code,
             str(project.category_label()), str(project.status_label()), project.budget_total,
             project.start_date, project.end_date, project.capabilities, project.description]
 

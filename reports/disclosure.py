@@ -15,7 +15,7 @@ PUBLIC_FIELDS = ("code", "name", "department", "plan_task", "budget_total", "sta
 
 
 def disclosure_query(department_id=None, plan_task=None, status=None, year=None, q=None):
-    query = (select(Project.id, Project.code, Project.name, Department.name.label("department"),
+    query = (select(Project.id, Project.code, Project.name, Department.label_column().label("department"),
                     (PlanTask.code + " " + PlanTask.title).label("plan_task"),
                     Project.budget_total, Project.start_date, Project.end_date, Project.status)
              .join(Department, Department.id == Project.department_id)
@@ -55,7 +55,7 @@ def csv_rows(**filters):
 
 def filter_choices():
     departments = db.session.execute(
-        select(Department.id, Department.name)
+        select(Department.id, Department.label_column())
         .where(Department.id.in_(select(Project.department_id)
                                  .where(Project.status.in_(APPROVED_OR_LATER),
                                         Project.withheld.is_(False))))

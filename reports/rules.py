@@ -99,7 +99,7 @@ class Filters:
     def describe(self) -> str:
         parts = []
         if self.department:
-            parts.append(str(self.department.name))
+            parts.append(str(self.department.label()))
         if self.date_from or self.date_to:
             parts.append(f"{self.date_from or '…'} ~ {self.date_to or '…'}")
         if self.plan_task:
@@ -172,7 +172,7 @@ def evaluate(filters: Filters | None = None, on: dt.date | None = None) -> Resul
     rules = active_rules()
     result = Result(rules=rules, on=on)
     result.projects = [tuple(r) for r in db.session.execute(
-        select(Project.id, Project.code, Project.name, Department.name, Project.status)
+        select(Project.id, Project.code, Project.name, Department.label_column(), Project.status)
         .join(Department, Project.department_id == Department.id)
         .where(Project.id.in_(scope)).order_by(Project.code))]
     in_scope = {p[0] for p in result.projects}

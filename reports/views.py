@@ -42,7 +42,7 @@ def request_filters() -> Filters:
 
 
 def _choices():
-    departments = db.session.execute(select(Department.id, Department.name)
+    departments = db.session.execute(select(Department.id, Department.label_column())
                                      .order_by(Department.code)).all()
     tasks = sorted(db.session.execute(select(PlanTask.code, PlanTask.title)
                                       .where(PlanTask.level >= 1)).all(),

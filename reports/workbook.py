@@ -277,7 +277,7 @@ def _funding(w, ids):
                     func.sum(FundingLine.disbursed).label("disbursed"),
                     func.sum(FundingLine.spent).label("spent"))
              .group_by(FundingLine.project_id).subquery())
-    query = (select(Project.code, Project.name, Department.name, Project.status,
+    query = (select(Project.code, Project.name, Department.label_column(), Project.status,
                     Project.budget_total, lines.c.planned, lines.c.disbursed, lines.c.spent)
              .join(Department, Department.id == Project.department_id)
              .join(lines, lines.c.project_id == Project.id)
@@ -300,7 +300,7 @@ def _funding(w, ids):
 def _overdue(w, ids, on) -> int:
     from projects.schedule.schedule import grace_days
     cutoff = on - dt.timedelta(days=grace_days())
-    query = (select(Project.code, Project.name, Department.name, Milestone.type,
+    query = (select(Project.code, Project.name, Department.label_column(), Milestone.type,
                     Milestone.sequence, Milestone.planned_date, Milestone.baseline_date,
                     Milestone.status, Milestone.note)
              .join(Project, Project.id == Milestone.project_id)

@@ -57,7 +57,7 @@ def ensure_may_keep_risks(user, project: Project) -> None:
     if is_department_scoped(user) and project.department_id == user.department_id:
         return
     raise NotAllowed(_("Only a ProjectManager of %(department)s keeps this project's risks.",
-                       department=project.department.name),
+                       department=project.department.label()),
                      {"project": _("Not your department.")})
 
 

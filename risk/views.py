@@ -64,7 +64,7 @@ def _level(label):
 
 
 def export_row(r: Risk) -> list:
-    return [r.project.code, r.project.name, r.project.department.name, str(r.category_label()),
+    return [r.project.code, r.project.name, r.project.department.label(), str(r.category_label()),
             r.title, r.likelihood, r.impact, r.score, str(r.band_label()), r.owner,
             r.mitigation, str(r.status_label()), r.next_review, str(r.cause_label()),
             r.raised_by, r.raised_at]
@@ -140,7 +140,7 @@ class RiskView(BackToProject, Scoped, ExportableList, ServiceCheckedView, ModelV
             abort(404)
         if not _may_keep(item.project):
             flash(_("Only a ProjectManager of %(department)s keeps this project's risks.",
-                    department=item.project.department.name), "danger")
+                    department=item.project.department.label()), "danger")
             return redirect(url_for(".show", pk=item.id))
         return super().edit(pk)
 
@@ -239,7 +239,7 @@ class RiskPagesView(BaseView):
         headers = [str(h) for h in (_l("Project"), _l("Project name"), _l("Department"),
                                     _l("Computed rating"), _l("Last six months"),
                                     _l("Manual rating"), _l("Reason"), _l("Contributions"))]
-        rows = ([r.project.code, r.project.name, r.project.department.name,
+        rows = ([r.project.code, r.project.name, r.project.department.label(),
                  r.cumulative.rating, r.recent.rating, r.manual.rating if r.manual else None,
                  r.manual.reason if r.manual else None, describe(r.cumulative)]
                 for r in data["projects"])
@@ -266,7 +266,7 @@ def _departments():
     from sqlalchemy import select
 
     from plan.models import Department
-    return db.session.execute(select(Department.id, Department.name)
+    return db.session.execute(select(Department.id, Department.label_column())
                               .order_by(Department.code)).all()
 
 

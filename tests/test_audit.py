@@ -58,7 +58,11 @@ def test_cli_and_import_changes_are_recorded_as_system(runner, app, tmp_path):
     assert [(a, act) for a, act, *_ in events(app, entity="project")] == [("system", "insert")]
     result = runner.invoke(args=["demo", "seed", "--projects", "5", "--no-users"])
     assert result.exit_code == 0, result.output
-    assert len(events(app, entity="project", actor="system")) == 6
+    trail = events(app, entity="project")
+    assert all(actor == "system" for actor, *_ in trail)
+    assert len([e for e in trail if e[1] == "insert"]) == 6
+    # ... and the demo's status steps (draft -> submitted -> ...) at the story's dates
+    assert {field for _a, action, _e, field, *_ in trail if action == "update"} <= {"status"}
 
 
 def test_the_trail_cannot_be_changed(app, make_project):

@@ -134,7 +134,9 @@ def seed_schedule(project_rows, rng, today: dt.date | None = None) -> tuple[int,
     bulk_insert(Milestone, milestones)
     bulk_insert(AuditFinding, findings)
     bulk_insert(Rebaseline, rebaselines)
-    audit_inserts("milestone", milestones)
-    audit_inserts("audit_finding", findings)
+    starts = {row["id"]: row["start_date"] for row in project_rows}
+    audit_inserts("milestone", milestones, at=lambda m: m["actual_date"] or min(
+        today, starts[m["project_id"]] - dt.timedelta(days=20)))  # done, or planned at approval
+    audit_inserts("audit_finding", findings, at=lambda f: f["raised_on"])
     audit_inserts("rebaseline", rebaselines)
     return len(milestones), len(findings)

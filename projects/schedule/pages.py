@@ -35,7 +35,7 @@ def _department_filter():
 
 def _departments():
     from plan.models import Department
-    return db.session.execute(select(Department.id, Department.name)
+    return db.session.execute(select(Department.id, Department.label_column())
                               .order_by(Department.code)).all()
 
 
@@ -102,7 +102,7 @@ class ScheduleView(BaseView):
                                     _l("Status"), _l("Schedule variance (days)"),
                                     _l("Schedule variance, percent"), _l("Overdue milestones"),
                                     _l("Re-baselines"))]
-        data = ([p.code, p.name, p.department.name, str(p.status_label()), v.days, v.percent,
+        data = ([p.code, p.name, p.department.label(), str(p.status_label()), v.days, v.percent,
                  v.overdue, v.rebaselines] for p, v in rows)
         if fmt == "csv":
             return csv_response("schedule-variance.csv", headers, data)

@@ -35,7 +35,7 @@ def ensure_may_keep_milestones(user, project: Project) -> None:
     if is_department_scoped(user) and project.department_id == user.department_id:
         return
     raise NotAllowed(_("Only a ProjectManager of %(department)s updates this project's "
-                       "milestones.", department=project.department.name))
+                       "milestones.", department=project.department.label()))
 
 
 # --- what a valid milestone is ---------------------------------------------------------------

@@ -147,7 +147,7 @@ class MilestoneView(_ExportingView):
                       _l("Overdue"), _l("Note")]
 
     def export_row(self, m):
-        return [m.project.code, m.project.name, m.project.department.name, str(m.type_label()),
+        return [m.project.code, m.project.name, m.project.department.label(), str(m.type_label()),
                 m.planned_date, m.baseline_date, m.actual_date, str(m.status_label()),
                 _("yes") if schedule.is_overdue(m) else "", m.note]
 
@@ -173,7 +173,7 @@ class MilestoneView(_ExportingView):
             abort(404)
         if not self._allowed(self.may_upload, item):
             flash(_("Only a ProjectManager of %(department)s updates this project's milestones.",
-                    department=item.project.department.name), "danger")
+                    department=item.project.department.label()), "danger")
             return redirect(url_for(".show", pk=item.id))
         return super().edit(pk)
 
@@ -220,7 +220,7 @@ class AuditFindingView(_ExportingView):
 
     def export_row(self, f):
         overdue = findings.is_overdue(f)
-        return [f.project.code, f.project.name, f.project.department.name,
+        return [f.project.code, f.project.name, f.project.department.label(),
                 str(f.severity_label()), f.description, f.rectification_owner, f.deadline,
                 str(f.status_label()), _("yes") if overdue else "", f.rectification_note,
                 f.raised_by, f.raised_on]

@@ -147,7 +147,7 @@ def decide(request: SharingRequest, raw: dict, user=None) -> SharingRequest:
             project=request.project, name=item.name, direction="consumes",
             owner_department_id=request.owner_department_id, shared=True,
             description=_("Shared by %(department)s (request %(id)s): %(fields)s",
-                          department=request.owner_department.name, id=request.id,
+                          department=request.owner_department.label(), id=request.id,
                           fields=request.fields))
     set_audit_note(db.session, f"sharing request: {decision}")
     db.session.flush()
