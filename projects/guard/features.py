@@ -22,8 +22,9 @@ FEATURES = (
     "same_department", "territory_conflict", "site_conflict", "shared_counts",
     "uses_other", "reuse_cue", "no_build_cue", "phase_marker", "same_stem",
     "mutual_nearest", "nearest_either", "log_rank", "margin",
+    "words_mutual_nearest", "words_nearest_either", "words_log_rank", "words_margin",
 )
-PAIR_ONLY = len(FEATURES) - 4  # the last four read the portfolio: Portfolio.rank_features
+PAIR_ONLY = len(FEATURES) - 8  # the last eight read the portfolio: portfolio.rank_features
 
 
 @dataclass

@@ -15,7 +15,7 @@ from flask import current_app
 from core.extensions import db
 from projects.guard import embedding, explain
 from projects.guard import model as decision_model
-from projects.guard.features import pair_features
+from projects.guard.features import FEATURES, PAIR_ONLY, pair_features
 from projects.guard.portfolio import rank_features
 from projects.guard.text import analyse
 from projects.guard.vectors import entry_of, guard_index, project_texts
@@ -71,7 +71,7 @@ def _decide(guard, entry, vectors) -> tuple[list[dict], list[dict]]:
             return [], []
         query = portfolio.query_side(entry, vectors, len(rows))
         X = np.hstack([pair_features(query, portfolio.side(rows)),
-                       portfolio.query_ranks(vectors, rows, portfolio.row_of.get(entry.id))])
+                       portfolio.query_ranks(entry, vectors, rows, model().background)])
         decider = model()
         probability = decider.probability(X)
         contributions = decider.contributions(X)
@@ -179,7 +179,7 @@ def scan(explain_first: int | None = None) -> dict:
             chunk = candidates[start:start + SCORE_CHUNK]
             X = np.hstack([pair_features(portfolio.side(chunk[:, 0]),
                                          portfolio.side(chunk[:, 1])),
-                           rank_features(portfolio, chunk)])
+                           rank_features(portfolio, chunk, decider.background)])
             probability = decider.probability(X)
             for n in np.nonzero(probability >= cut)[0]:
                 a, b = portfolio.entries[chunk[n, 0]], portfolio.entries[chunk[n, 1]]
@@ -201,7 +201,7 @@ def scan(explain_first: int | None = None) -> dict:
 def _explained(portfolio, decider, rows, a, b) -> dict:
     pair = np.array([rows], dtype=np.int64)
     X = np.hstack([pair_features(portfolio.side(pair[:, 0]), portfolio.side(pair[:, 1])),
-                   rank_features(portfolio, pair)])
+                   rank_features(portfolio, pair, decider.background)])
     ev = explain.evidence(a, b, X[0], explain.shared_terms(portfolio, rows[0], rows[1]))
     return {"reasons": explain.reasons(ev, decider.contributions(X)[0], True, None,
                                        (a.name, b.name)), "evidence": ev}
@@ -216,10 +216,10 @@ def compare(a: Project, b: Project) -> dict:
     side_a = portfolio.query_side(entry_a, vectors_a, 1)
     side_b = portfolio.query_side(entry_b, vectors_b, 1)
     row_b = portfolio.row_of.get(b.id)
-    ranks = portfolio.query_ranks(vectors_a, np.array([row_b]), portfolio.row_of.get(a.id)) \
-        if row_b is not None else np.zeros((1, 4), dtype=np.float32)
-    X = np.hstack([pair_features(side_a, side_b), ranks])
     decider = model()
+    ranks = portfolio.query_ranks(entry_a, vectors_a, np.array([row_b]), decider.background) \
+        if row_b is not None else np.zeros((1, len(FEATURES) - PAIR_ONLY), dtype=np.float32)
+    X = np.hstack([pair_features(side_a, side_b), ranks])
     score = float(decider.probability(X)[0])
     rel = relation(entry_a, entry_b)
     flagged = rel is None and score >= threshold()

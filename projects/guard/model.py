@@ -26,6 +26,12 @@ class DecisionModel:
     threshold: float
     info: dict
 
+    @property
+    def background(self) -> dict | None:
+        """The corpus' typical neighbour similarity by kind: what a missing neighbour of a
+        small portfolio counts as in the margins (portfolio.rank_columns)."""
+        return self.info.get("background")
+
     def standardise(self, X: np.ndarray) -> np.ndarray:
         return (np.asarray(X, dtype=np.float64) - self.mean) / self.scale
 

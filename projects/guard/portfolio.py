@@ -157,48 +157,80 @@ class Portfolio:
 
     def meaning_vectors(self) -> np.ndarray:
         """The name-and-description vectors (float32), live rows only (removed rows are 0)."""
-        cached = getattr(self, "_meaning", None)
-        if cached is None or cached[0] != self.generation:
-            vectors = self.vectors[:, 1].astype(np.float32)
-            vectors[[e is None for e in self.entries]] = 0
-            cached = self._meaning = (self.generation, vectors, {})
-        return cached[1]
+        return self._memo()["meaning"]
 
-    def nearest(self, rows) -> np.ndarray:
-        """(len(rows), NEIGHBOURS) the best similarities of each row to other rows, best
-        first (-1 where the portfolio is smaller); memoised until the portfolio changes."""
-        vectors = self.meaning_vectors()
-        memo = self._meaning[2]
+    def live(self) -> np.ndarray:
+        return self._memo()["live"]
+
+    def _memo(self) -> dict:
+        """Per-generation reading caches: vectors of live rows and each row's neighbours."""
+        cached = getattr(self, "_cache", None)
+        if cached is None or cached["generation"] != self.generation:
+            live = np.array([e is not None for e in self.entries], dtype=bool)
+            vectors = self.vectors[:, 1].astype(np.float32)
+            vectors[~live] = 0
+            cached = self._cache = {"generation": self.generation, "meaning": vectors,
+                                    "live": live, "words_t": None,
+                                    "near": {kind: {} for kind in KINDS}}
+        return cached
+
+    def similarities(self, kind: str, rows) -> np.ndarray:
+        """(len(rows), n) similarities of rows to every row, by meaning or by words; removed
+        rows and each row itself are -1, so they are nobody's neighbour."""
+        memo = self._memo()
+        rows = np.asarray(rows, dtype=np.int64)
+        if kind == "meaning":
+            vectors = memo["meaning"]
+            sims = vectors[rows] @ vectors.T
+        else:
+            if memo["words_t"] is None:
+                memo["words_t"] = self.words.T.tocsr()
+            sims = (self.words[rows] @ memo["words_t"]).toarray().astype(np.float32)
+        sims[:, ~memo["live"]] = -1
+        sims[np.arange(len(rows)), rows] = -1
+        return sims
+
+    def nearest(self, rows, kind: str = "meaning") -> tuple[np.ndarray, np.ndarray]:
+        """(rows, sims), each (len(rows), NEIGHBOURS): every row's nearest other rows by
+        meaning or by words, best first (row -1, similarity -1 where the portfolio is
+        smaller); memoised until the portfolio changes."""
+        memo = self._memo()["near"][kind]
         rows = np.asarray(rows, dtype=np.int64)
         todo = np.unique([r for r in rows.tolist() if r not in memo])
-        for start in range(0, len(todo), 1024):
-            chunk = todo[start:start + 1024]
-            sims = vectors[chunk] @ vectors.T
-            sims[np.arange(len(chunk)), chunk] = -1
-            for r, row in zip(chunk.tolist(), self._best(sims)):
-                memo[r] = row
-        return np.stack([memo[r] for r in rows.tolist()]) if len(rows) else \
-            np.zeros((0, NEIGHBOURS), dtype=np.float32)
+        for start in range(0, len(todo), 512):
+            chunk = todo[start:start + 512]
+            for r, best in zip(chunk.tolist(), zip(*_best(self.similarities(kind, chunk)))):
+                memo[r] = best
+        if not len(rows):
+            return (np.zeros((0, NEIGHBOURS), dtype=np.int64),
+                    np.zeros((0, NEIGHBOURS), dtype=np.float32))
+        return (np.stack([memo[r][0] for r in rows.tolist()]),
+                np.stack([memo[r][1] for r in rows.tolist()]))
 
-    @staticmethod
-    def _best(sims: np.ndarray) -> np.ndarray:
-        k = min(NEIGHBOURS, sims.shape[1])
-        top = -np.partition(-sims, k - 1, axis=1)[:, :k] if k else sims[:, :0]
-        top = -np.sort(-top, axis=1)
-        if k < NEIGHBOURS:
-            top = np.hstack([top, -np.ones((len(sims), NEIGHBOURS - k), dtype=sims.dtype)])
-        return top.astype(np.float32)
-
-    def query_ranks(self, vectors: np.ndarray, rows: np.ndarray, own_row=None) -> np.ndarray:
-        """rank_columns of an outside proposal (its three vectors) against candidate rows."""
-        meaning = self.meaning_vectors()
+    def query_ranks(self, entry: Entry, vectors: np.ndarray, rows: np.ndarray,
+                    background=None) -> np.ndarray:
+        """rank_columns of an outside proposal (its entry and three vectors) against
+        candidate rows; its own stored row, if any, is not its neighbour."""
+        own_row = self.row_of.get(entry.id)
+        memo = self._memo()
         query = np.asarray(vectors, dtype=np.float32).reshape(3, -1)[1]
-        sims = meaning @ query
-        if own_row is not None:
-            sims[own_row] = -1
-        near_q = self._best(sims[None, :])
-        own = sims[rows]
-        return rank_columns(own, np.repeat(near_q, len(rows), axis=0), self.nearest(rows))
+        columns = []
+        for kind in KINDS:
+            if kind == "meaning":
+                sims = memo["meaning"] @ query
+            else:
+                sims = np.asarray((self.words @ self._transform_words([entry]).T).todense(),
+                                  dtype=np.float32).ravel()
+            sims[~memo["live"]] = -1
+            if own_row is not None:
+                sims[own_row] = -1
+            near_rows, near_sims = _best(sims[None, :])
+            near_query = (np.repeat(near_rows, len(rows), axis=0),
+                          np.repeat(near_sims, len(rows), axis=0))
+            columns.append(rank_columns(
+                sims[rows], near_query, np.full(len(rows), -2 if own_row is None else own_row),
+                self.nearest(rows, kind), rows, _prior(background, kind)))
+        return np.hstack(columns)
 
     def side(self, rows) -> Side:
         rows = np.asarray(rows, dtype=np.int64)
@@ -264,38 +296,86 @@ class Portfolio:
             return np.unique(pairs, axis=0)
 
 
-NEIGHBOURS = 10  # the nearest similarities kept per row for the rank features
+NEIGHBOURS = 10  # the nearest rows kept per row for the rank features
+MARGIN_TOP = 5  # how many of each side's other neighbours its margin compares with
+KINDS = ("meaning", "words")
 
 
-def rank_columns(own: np.ndarray, near_a: np.ndarray, near_b: np.ndarray, top: int = 5):
-    """Where a pair stands among its sides' nearest (rows of `near_*`, best first): both each
-    other's nearest, either's nearest, log of the worse rank (capped), and the similarity's
-    margin over the mean of each side's `top` nearest. A duplicate is usually its partner's
-    nearest project; these read the portfolio, not only the pair."""
-    rank_a = (near_a > own[:, None] + 1e-6).sum(axis=1)
-    rank_b = (near_b > own[:, None] + 1e-6).sum(axis=1)
+def _best(sims: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The NEIGHBOURS best (rows, similarities) of each row of sims, best first, padded
+    with row -1 and similarity -1; rows at -1 (removed, itself) are never among them."""
+    k = min(NEIGHBOURS, sims.shape[1])
+    top = np.argpartition(-sims, k - 1, axis=1)[:, :k] if k else np.zeros((len(sims), 0), int)
+    values = np.take_along_axis(sims, top, axis=1)
+    order = np.argsort(-values, axis=1)
+    top, values = np.take_along_axis(top, order, axis=1), np.take_along_axis(values, order, 1)
+    top = np.where(values > -1, top, -1)
+    pad = NEIGHBOURS - k
+    if pad:
+        top = np.hstack([top, -np.ones((len(sims), pad), dtype=top.dtype)])
+        values = np.hstack([values, -np.ones((len(sims), pad), dtype=values.dtype)])
+    return top.astype(np.int64), values.astype(np.float32)
+
+
+def _prior(background, kind):
+    return None if background is None else background.get(kind)
+
+
+def rank_columns(own, near_a, a_rows, near_b, b_rows, prior=None) -> np.ndarray:
+    """Where each pair stands among its sides' nearest rows: both each other's nearest,
+    either's nearest, log of the worse rank, and the margin of its similarity over the mean
+    similarity of both sides to their other MARGIN_TOP nearest (a duplicate stands out of its
+    neighbourhood; a common kind of system does not). `near_*` are (rows, sims) of each side,
+    `a_rows`/`b_rows` the sides' own rows (-2 for a proposal outside the portfolio). Missing
+    neighbours (a small portfolio) count as `prior`, the corpus' typical neighbour similarity,
+    or as the pair itself when no prior is given."""
+    rank_a = (near_a[1] > own[:, None] + 1e-6).sum(axis=1)
+    rank_b = (near_b[1] > own[:, None] + 1e-6).sum(axis=1)
     worse = np.maximum(rank_a, rank_b)
-    margin = own - np.maximum(_near_mean(near_a[:, :top], own), _near_mean(near_b[:, :top], own))
+    context = np.hstack([_others(near_a, b_rows), _others(near_b, a_rows)])
+    fill = own[:, None] if prior is None else np.full((len(own), 1), prior)
+    context = np.where(np.isnan(context), fill, context)
+    margin = own - context.mean(axis=1)
     return np.column_stack([worse == 0, np.minimum(rank_a, rank_b) == 0,
                             np.log1p(worse), margin]).astype(np.float32)
 
 
-def _near_mean(near: np.ndarray, own: np.ndarray) -> np.ndarray:
-    """The mean of the real neighbours (-1 pads a portfolio smaller than NEIGHBOURS); a row
-    with none compares with the pair itself (margin 0), not with the padding."""
-    real = near > -1
-    count = real.sum(axis=1)
-    total = np.where(real, near, 0).sum(axis=1)
-    return np.where(count > 0, total / np.maximum(count, 1), own)
+def _others(near, exclude) -> np.ndarray:
+    """(m, MARGIN_TOP) a side's best similarities to rows other than the pair's other side,
+    NaN where it has fewer neighbours."""
+    rows, sims = near
+    keep = (rows != np.asarray(exclude)[:, None]) & (rows >= 0)
+    ranked = np.where(keep, sims, np.nan)
+    order = np.argsort(~keep, axis=1, kind="stable")[:, :MARGIN_TOP]
+    return np.take_along_axis(ranked, order, axis=1)
 
 
-def rank_features(portfolio: "Portfolio", pairs: np.ndarray) -> np.ndarray:
-    """rank_columns for pairs of rows of the portfolio."""
+def rank_features(portfolio: "Portfolio", pairs: np.ndarray, background=None) -> np.ndarray:
+    """rank_columns by meaning and by words for pairs of rows of the portfolio."""
     if not len(pairs):
-        return np.zeros((0, 4), dtype=np.float32)
+        return np.zeros((0, 4 * len(KINDS)), dtype=np.float32)
+    a, b = pairs[:, 0], pairs[:, 1]
     vectors = portfolio.meaning_vectors()
-    own = np.einsum("md,md->m", vectors[pairs[:, 0]], vectors[pairs[:, 1]])
-    return rank_columns(own, portfolio.nearest(pairs[:, 0]), portfolio.nearest(pairs[:, 1]))
+    columns = []
+    for kind in KINDS:
+        if kind == "meaning":
+            own = np.einsum("md,md->m", vectors[a], vectors[b])
+        else:
+            own = np.asarray(portfolio.words[a].multiply(portfolio.words[b]).sum(axis=1),
+                             dtype=np.float32).ravel()
+        columns.append(rank_columns(own, portfolio.nearest(a, kind), a,
+                                    portfolio.nearest(b, kind), b, _prior(background, kind)))
+    return np.hstack(columns)
+
+
+def background(portfolio: "Portfolio") -> dict:
+    """The typical similarity of a row to its MARGIN_TOP nearest, by kind (the prior)."""
+    rows = np.flatnonzero(portfolio.live())
+    result = {}
+    for kind in KINDS:
+        sims = portfolio.nearest(rows, kind)[1][:, :MARGIN_TOP]
+        result[kind] = round(float(sims[sims > -1].mean()), 4) if (sims > -1).any() else 0.0
+    return result
 
 
 def _top(values: np.ndarray, k: int) -> np.ndarray:
