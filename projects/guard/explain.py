@@ -48,6 +48,7 @@ def evidence(a, b, x: np.ndarray, terms: list[str]) -> dict:
         "terms": terms,
         "places": sorted((fa.territories | fa.sites) & (fb.territories | fb.sites)),
         "places_a": sorted(fa.territories | fa.sites), "places_b": sorted(fb.territories | fb.sites),
+        "home_a": sorted(fa.home), "home_b": sorted(fb.home),
         "counts": sorted(fa.counts & fb.counts),
         "data": sorted(a.data_produced & b.data_produced),
         "uses": [text for text in (fa.used, fb.used) if text][:2],
@@ -64,6 +65,9 @@ def reasons(ev: dict, contributions: np.ndarray, flagged: bool, relation: str | 
         return [_("a reuse link is recorded: one builds on the other")]
     if relation == "phase":
         return [_("a later phase of the same department's project")]
+    if relation == "other_county":
+        return [_("each is for its own county: %(a)s / %(b)s", a=_join(ev["home_a"], 2),
+                  b=_join(ev["home_b"], 2))]
     order = np.argsort(-contributions if flagged else contributions)
     said, result = set(), []
     for k in order:

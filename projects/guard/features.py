@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from projects.guard.text import COUNTY_SUFFIXES
+from projects.guard.text import level
 
 FEATURES = (
     "name_cos", "description_cos", "capabilities_cos", "cross_cos", "words_cos", "chars_cos",
@@ -75,19 +75,34 @@ def pair_features(left: Side, right: Side) -> np.ndarray:
     return out
 
 
+def _at_level(territories, wanted: str) -> set:
+    return {t for t in territories if level(t) == wanted}
+
+
+def territory_conflict(fa, fb) -> bool:
+    """The two name different places at the level a side is for: a county's project compares
+    the counties both name, a city's the cities (a prefecture's platform naming the county
+    it serves does not conflict with that county's project)."""
+    for home in (fa.home, fb.home):
+        for wanted in {level(t) for t in home}:
+            mine, theirs = _at_level(fa.territories, wanted), _at_level(fb.territories, wanted)
+            if mine and theirs and not mine & theirs:
+                return True
+    return False
+
+
+def other_county(fa, fb) -> bool:
+    """Each is for its own county (their departments or names say so) and the counties
+    differ: the same kind of system in two counties is two systems, never a duplicate."""
+    a, b = _at_level(fa.home, "county"), _at_level(fb.home, "county")
+    return bool(a and b and not a & b)
+
+
 def _meta_features(fa, dept_a, task_a, cat_a, fb, dept_b, task_b, cat_b) -> tuple:
     same_department = dept_a is not None and dept_a == dept_b
-    counties_a = {t for t in fa.territories if t.endswith(COUNTY_SUFFIXES)}
-    counties_b = {t for t in fb.territories if t.endswith(COUNTY_SUFFIXES)}
-    if counties_a and counties_b:  # counties compare with counties, cities with cities
-        territory_conflict = not counties_a & counties_b
-    else:
-        territory_conflict = bool(fa.territories and fb.territories
-                                  and not fa.territories & fb.territories
-                                  and not (counties_a or counties_b))
     return (
         same_department,
-        territory_conflict,
+        territory_conflict(fa, fb),
         bool(fa.sites and fb.sites and not fa.sites & fb.sites),
         min(len(fa.counts & fb.counts), 3),
         max(_coverage(fa.used, fb.masked["name"]), _coverage(fb.used, fa.masked["name"])),
@@ -96,3 +111,18 @@ def _meta_features(fa, dept_a, task_a, cat_a, fb, dept_b, task_b, cat_b) -> tupl
         fa.phase or fb.phase,
         bool(fa.name_stem) and fa.name_stem == fb.name_stem,
     )
+
+
+def relation(a, b) -> str | None:
+    """'consumer' when a reuse link joins them, 'phase' when one continues the other (same
+    department, same name but for the phase marker), 'other_county' when each is for its own,
+    different county."""
+    if b.id in a.reuses or a.id in b.reuses:
+        return "consumer"
+    fa, fb = a.features, b.features
+    if other_county(fa, fb):
+        return "other_county"
+    if a.department_id is not None and a.department_id == b.department_id and fa.name_stem \
+            and fa.name_stem == fb.name_stem and a.name != b.name and (fa.phase or fb.phase):
+        return "phase"
+    return None

@@ -15,7 +15,7 @@ from flask import current_app
 from core.extensions import db
 from projects.guard import embedding, explain
 from projects.guard import model as decision_model
-from projects.guard.features import FEATURES, PAIR_ONLY, pair_features
+from projects.guard.features import FEATURES, PAIR_ONLY, pair_features, relation
 from projects.guard.portfolio import rank_features
 from projects.guard.text import analyse
 from projects.guard.vectors import entry_of, guard_index, project_texts
@@ -44,18 +44,6 @@ def warm_in_background(app) -> None:
             finally:
                 db.session.remove()
     threading.Thread(target=build, name="guard-warm", daemon=True).start()
-
-
-def relation(a, b) -> str | None:
-    """'consumer' when a reuse link joins them, 'phase' when one continues the other (same
-    department, same name but for the phase marker)."""
-    if b.id in a.reuses or a.id in b.reuses:
-        return "consumer"
-    fa, fb = a.features, b.features
-    if a.department_id is not None and a.department_id == b.department_id and fa.name_stem \
-            and fa.name_stem == fb.name_stem and a.name != b.name and (fa.phase or fb.phase):
-        return "phase"
-    return None
 
 
 # --- checks ---------------------------------------------------------------------------------

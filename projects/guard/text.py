@@ -23,7 +23,15 @@ LEXICON_FILE = Path(__file__).resolve().parents[2] / "data" / "guard_lexicon.jso
 CLAUSE_SPLIT = re.compile(r"[，,。;；：:!！?？\n、]")
 SENTENCE_END = "，,。;；：:!！?？\n"
 TERRITORY_SUFFIXES = ("省", "市", "州", "地区", "盟", "县", "旗", "区")
+PREFECTURE_SUFFIXES = ("地区", "市", "州", "盟")
 COUNTY_SUFFIXES = ("县", "旗", "区")  # places of one level: two of them never overlap
+# A word that cannot head a place name before a bare suffix (上传 + 县, 由县 + 医院): jieba
+# tags of verbs, prepositions, numerals, adverbs, pronouns, directions, places-as-positions,
+# distinguishing words, conjunctions, particles; words ending in a verb complement (传至).
+NOT_A_HEAD_TAGS = ("v", "p", "m", "d", "r", "f", "s", "b", "c", "u", "q")
+NOT_A_HEAD_ENDS = ("至", "到", "往", "入", "给", "向")
+NOT_A_HEAD_STARTS = ("由", "从", "向", "在", "至", "经", "对", "为", "将", "把", "被", "按", "往")
+NUMERALS = "一二三四五六七八九十两几"
 NUMBER = re.compile(r"(\d+(?:\.\d+)?)\s*([^\d\s，,。;；：:、()（）]{1,3})")
 BRACKETS = re.compile(r"[()（）\[\]【】《》\s]")
 
@@ -73,6 +81,7 @@ class TextFeatures:
     phase: bool = False  # its name or text marks a later phase
     name_stem: str = ""  # its name without brackets and phase markers
     territories: frozenset = frozenset()  # counties, districts, cities it names or belongs to
+    home: frozenset = frozenset()  # the territories its department and name say it is for
     sites: frozenset = frozenset()  # finer places: townships, streets, ports, schools ...
     counts: frozenset = frozenset()  # "186辆", "24个": counted things of some size
     texts: dict = field(default_factory=dict)  # field -> the text its sentence vector reads
@@ -81,19 +90,21 @@ class TextFeatures:
     def as_json(self) -> dict:
         return {"tokens": self.tokens, "name_tokens": self.name_tokens, "used": self.used, "reuses": self.reuses,
                 "no_build": self.no_build, "phase": self.phase, "name_stem": self.name_stem,
-                "territories": sorted(self.territories), "sites": sorted(self.sites),
+                "territories": sorted(self.territories), "home": sorted(self.home),
+                "sites": sorted(self.sites),
                 "counts": sorted(self.counts), "texts": self.texts, "masked": self.masked}
 
     @classmethod
     def from_json(cls, data: dict) -> "TextFeatures":
         return cls(tokens=list(data["tokens"]), name_tokens=list(data["name_tokens"]), used=data["used"], reuses=data["reuses"],
                    no_build=data["no_build"], phase=data["phase"], name_stem=data["name_stem"],
-                   territories=frozenset(data["territories"]), sites=frozenset(data["sites"]),
+                   territories=frozenset(data["territories"]),
+                   home=frozenset(data.get("home", ())), sites=frozenset(data["sites"]),
                    counts=frozenset(data["counts"]), texts=dict(data["texts"]),
                    masked=dict(data["masked"]))
 
 
-ANALYSIS_VERSION = "3"  # move it when analyse() changes: stored analyses are then recomputed
+ANALYSIS_VERSION = "4"  # move it when analyse() changes: stored analyses are then recomputed
 
 
 def text_hash(*texts: str) -> str:
@@ -154,11 +165,12 @@ def places(text: str, lex: Lexicon) -> tuple[set, set]:
     tokens = _tokenizer.lcut(text, HMM=True)
     for i, token in enumerate(tokens):
         candidate = None
-        if token in lex.suffixes and i > 0 and _is_name(tokens[i - 1], lex):
+        if token in lex.suffixes and i > 0 and _may_head_a_place(tokens[i - 1], lex):
             candidate = tokens[i - 1] + token
         elif len(token) >= 3 and token.endswith(lex.suffixes) and _is_name(token, lex):
             candidate = token
-        if candidate and candidate not in lex.generic and _is_name(candidate, lex):
+        if candidate and candidate not in lex.generic and _is_name(candidate, lex) \
+                and not _numbered(candidate, lex):
             (territories if candidate.endswith(TERRITORY_SUFFIXES) else sites).add(candidate)
     return territories, sites
 
@@ -168,6 +180,30 @@ def _word_tags() -> dict:
     """jieba's part-of-speech dictionary: a known word not tagged as a place (ns) is not one."""
     import jieba.posseg
     return jieba.posseg.dt.word_tag_tab
+
+
+def _may_head_a_place(word: str, lex: Lexicon) -> bool:
+    """Whether a word can be the name part before a bare place suffix (夏孜盖 + 乡)."""
+    tag = _word_tags().get(word)
+    if tag is not None and tag.startswith(NOT_A_HEAD_TAGS):
+        return False
+    if tag is None and (word.endswith(NOT_A_HEAD_ENDS) or word.startswith(NOT_A_HEAD_STARTS)):
+        return False
+    return _is_name(word, lex)
+
+
+def _numbered(place: str, lex: Lexicon) -> bool:
+    """四县, 两区: a count of places, not a place."""
+    suffix = next((s for s in lex.suffixes if place.endswith(s)), "")
+    stem = place[:len(place) - len(suffix)] if suffix else place
+    return bool(stem) and stem[-1] in NUMERALS
+
+
+def level(territory: str) -> str:
+    """'county' (县, 旗, 区 but not 地区), 'prefecture' (市, 州, 地区, 盟) or 'province'."""
+    if territory.endswith(PREFECTURE_SUFFIXES):
+        return "prefecture"
+    return "county" if territory.endswith(COUNTY_SUFFIXES) else "province"
 
 
 def _is_name(word: str, lex: Lexicon) -> bool:
@@ -215,18 +251,21 @@ def _analyse(name: str, capabilities: tuple, description: str, department: str) 
         built = [w for w, start in words(text, lex) if not _inside(start, part_spans)]
         tokens.extend(built * repeat)
     used = "。".join(description[a:b] for a, b in spans)
-    territories, sites = set(), set()
+    territories, sites, home = set(), set(), set()
     for text in (department, name, description, tags):
         t, s = places(text, lex)
         territories |= t
         sites |= s
+        if text in (department, name):
+            home |= t
     all_places = territories | sites
     stem = lex.phase.sub("", BRACKETS.sub("", name))
     return TextFeatures(
         tokens=tokens, name_tokens=[w for w, _s in words(name + "。" + tags, lex)], used=used, reuses=bool(spans) and not lex.no_build.search(used),
         no_build=bool(lex.no_build.search(description)),
         phase=bool(lex.phase.search(name) or re.search(r"[一二三]期", description)),
-        name_stem=stem, territories=frozenset(territories), sites=frozenset(sites),
+        name_stem=stem, territories=frozenset(territories), home=frozenset(home),
+        sites=frozenset(sites),
         counts=frozenset(counts(name + "。" + description, lex)),
         texts={"name": name, "description": name + "。" + description, "capabilities": tags},
         masked={"name": mask(name, all_places) or name,

@@ -20,7 +20,7 @@ from sklearn.metrics import average_precision_score
 from sklearn.model_selection import GroupKFold
 
 from projects.guard.embedding import project_vectors
-from projects.guard.features import FEATURES, pair_features
+from projects.guard.features import FEATURES, pair_features, relation
 from projects.guard.model import DecisionModel
 from projects.guard.portfolio import Entry, Portfolio, background, rank_features
 from projects.guard.text import analyse
@@ -138,14 +138,16 @@ def train(directory: Path = CORPUS_DIR) -> tuple[DecisionModel, dict]:
     corpus = load_corpus(directory)
     portfolios = [portfolio_of(part) for part in corpus.parts]
     prior = _pooled_background(portfolios)
-    matrices, labels, families = [], [], []
+    matrices, labels, families, vetoed = [], [], [], []
     for portfolio in portfolios:
         pairs, y_part, groups_part, _codes = training_pairs(corpus, portfolio)
         matrices.append(pair_matrix(portfolio, pairs, prior))
         labels.append(y_part)
         families.append(groups_part)
+        vetoed.append(_vetoed(portfolio, pairs))
     X, y, groups = np.vstack(matrices), np.concatenate(labels), np.concatenate(families)
     oof = cross_validate(X, y, groups)
+    oof[np.concatenate(vetoed)] = 0.0  # never flagged by the guard either (features.relation)
     threshold, precision, recall = best_threshold(y, oof)
     report = {"proposals": len(corpus.proposals), "families": len(set(groups)),
               "labeled_duplicates": len(corpus.duplicates),
@@ -156,6 +158,12 @@ def train(directory: Path = CORPUS_DIR) -> tuple[DecisionModel, dict]:
               "threshold": threshold, "portfolios": len(portfolios), "background": prior,
               "corpus_sha256": corpus.digest}
     return fit(X, y, threshold, report), report
+
+
+def _vetoed(portfolio: Portfolio, pairs: np.ndarray) -> np.ndarray:
+    entries = portfolio.entries
+    return np.array([relation(entries[i], entries[j]) is not None for i, j in pairs.tolist()],
+                    dtype=bool)
 
 
 def _pooled_background(portfolios: list) -> dict:
@@ -171,6 +179,7 @@ def evaluate(proposals: list, duplicates: set, model: DecisionModel) -> dict:
     portfolio = portfolio_of(proposals)
     pairs = portfolio.candidate_pairs(RETRIEVE_K, RETRIEVE_K_WORDS)
     p = model.probability(pair_matrix(portfolio, pairs, model.background))
+    p[_vetoed(portfolio, pairs)] = 0.0
     found = {tuple(sorted((portfolio.entries[i].code, portfolio.entries[j].code)))
              for (i, j), score in zip(pairs.tolist(), p) if score >= model.threshold}
     tp = len(found & duplicates)
