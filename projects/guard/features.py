@@ -18,7 +18,6 @@ from projects.guard.text import level
 
 FEATURES = (
     "name_cos", "description_cos", "capabilities_cos", "cross_cos", "words_cos", "chars_cos",
-    "name_words_cos",
     "same_department", "territory_conflict", "site_conflict", "shared_counts",
     "uses_other", "reuse_cue", "no_build_cue", "phase_marker", "same_stem",
     "mutual_nearest", "nearest_either", "log_rank", "margin",
@@ -35,7 +34,6 @@ class Side:
     vectors: np.ndarray
     words: object
     chars: object
-    names: object  # TF-IDF rows of the name and tag words
     meta: list  # [(TextFeatures, department_id, task, category, name)]
 
 
@@ -68,10 +66,9 @@ def pair_features(left: Side, right: Side) -> np.ndarray:
                            np.einsum("md,md->m", a[:, 1], b[:, 0]))
     out[:, 4] = _row_dot(left.words, right.words)
     out[:, 5] = _row_dot(left.chars, right.chars)
-    out[:, 6] = _row_dot(left.names, right.names)
     for k, ((fa, dept_a, task_a, cat_a, _na), (fb, dept_b, task_b, cat_b, _nb)) in enumerate(
             zip(left.meta, right.meta)):
-        out[k, 7:] = _meta_features(fa, dept_a, task_a, cat_a, fb, dept_b, task_b, cat_b)
+        out[k, 6:] = _meta_features(fa, dept_a, task_a, cat_a, fb, dept_b, task_b, cat_b)
     return out
 
 

@@ -65,7 +65,7 @@ class Portfolio:
         self.vectors = np.zeros((0, 3, dim), dtype=np.float16)
         self.unit = np.zeros((0, dim), dtype=np.float32)
         self.words_vectorizer = self.chars_vectorizer = None
-        self.words = self.chars = self.names = None
+        self.words = self.chars = None
         self.fitted_size = 0
         self.generation = 0
         self.lock = threading.RLock()
@@ -96,18 +96,11 @@ class Portfolio:
         self.fitted_size = len(live)
         self.words = self._transform_words(self.entries)
         self.chars = self._transform_chars(self.entries)
-        self.names = self._transform_names(self.entries)
 
     def _transform_words(self, entries):
         if not self.fitted_size:
             return sp.csr_matrix((len(entries), 1), dtype=np.float32)
         tokens = [e.features.tokens if e is not None else [] for e in entries]
-        return self.words_vectorizer.transform(tokens).astype(np.float32).tocsr()
-
-    def _transform_names(self, entries):
-        if not self.fitted_size:
-            return sp.csr_matrix((len(entries), 1), dtype=np.float32)
-        tokens = [e.features.name_tokens if e is not None else [] for e in entries]
         return self.words_vectorizer.transform(tokens).astype(np.float32).tocsr()
 
     def _transform_chars(self, entries):
@@ -131,7 +124,6 @@ class Portfolio:
             else:
                 self.words = sp.vstack([self.words, self._transform_words([entry])]).tocsr()
                 self.chars = sp.vstack([self.chars, self._transform_chars([entry])]).tocsr()
-                self.names = sp.vstack([self.names, self._transform_names([entry])]).tocsr()
             self.generation += 1
 
     def remove(self, project_id: int) -> None:
@@ -141,7 +133,7 @@ class Portfolio:
                 return
             self.entries[row] = None
             self.unit[row] = 0
-            for matrix in (self.words, self.chars, self.names):
+            for matrix in (self.words, self.chars):
                 matrix.data[matrix.indptr[row]:matrix.indptr[row + 1]] = 0
             self.generation += 1
 
@@ -234,7 +226,7 @@ class Portfolio:
 
     def side(self, rows) -> Side:
         rows = np.asarray(rows, dtype=np.int64)
-        return Side(self.vectors[rows], self.words[rows], self.chars[rows], self.names[rows],
+        return Side(self.vectors[rows], self.words[rows], self.chars[rows],
                     [self.entries[i].meta for i in rows])
 
     def query_side(self, entry: Entry, vectors: np.ndarray, repeat: int) -> Side:
@@ -242,10 +234,9 @@ class Portfolio:
         vectors = np.asarray(vectors, dtype=np.float32).reshape(1, 3, -1)
         words = self._transform_words([entry])
         chars = self._transform_chars([entry])
-        names = self._transform_names([entry])
         index = np.zeros(repeat, dtype=np.int64)
         return Side(np.repeat(vectors, repeat, axis=0), words[index], chars[index],
-                    names[index], [entry.meta] * repeat)
+                    [entry.meta] * repeat)
 
     def candidates(self, entry: Entry, vectors: np.ndarray, k: int) -> np.ndarray:
         """Rows nearest to a proposal by meaning and by words (up to k of each)."""
