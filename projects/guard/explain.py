@@ -86,6 +86,11 @@ def reasons(ev: dict, contributions: np.ndarray, flagged: bool, relation: str | 
     return result
 
 
+def family_reason(code: str, score: float) -> str:
+    return _("a suspected duplicate of %(code)s (%(score).2f), which this one matches",
+             code=code, score=score)
+
+
 def _always(ev):
     """Facts a reviewer wants beside any flag, whatever their weight."""
     facts = []

@@ -64,25 +64,54 @@ def _decide(guard, entry, vectors) -> tuple[list[dict], list[dict]]:
         probability = decider.probability(X)
         contributions = decider.contributions(X)
         limit, cut = config["GUARD_MAX_MATCHES"], threshold()
+        relations = [relation(entry, portfolio.entries[int(r)]) for r in rows]
+        direct = (probability >= cut) & np.array([rel is None for rel in relations])
+        family = _family_members(portfolio, rows, direct, relations, decider, cut)
         flagged, missed = [], []
         for k in np.argsort(-probability):
             other = portfolio.entries[int(rows[k])]
-            rel = relation(entry, other)
+            rel = relations[k]
             shares_data = bool(entry.data_produced & other.data_produced)
-            is_flag = rel is None and (probability[k] >= cut or shares_data)
+            is_flag = rel is None and (probability[k] >= cut or shares_data or k in family)
             target = flagged if is_flag else missed
             if (is_flag and len(flagged) >= limit) or (
                     not is_flag and len(missed) >= config["GUARD_NEAR_MISSES"]):
                 continue
             terms = explain.shared_terms(portfolio, None, int(rows[k]), a_words=query.words[k])
             ev = explain.evidence(entry, other, X[k], terms)
+            reasons = explain.reasons(ev, contributions[k], is_flag, rel, (entry.name, other.name))
+            group = _group_key(other)
+            if k in family and not direct[k]:
+                partner, pair_score = family[k]
+                reasons.insert(0, explain.family_reason(partner.code, pair_score))
+                group = _group_key(partner)
             target.append({
                 "project_id": other.id, "code": other.code, "name": other.name,
-                "score": round(float(probability[k]), 3),
-                "reasons": explain.reasons(ev, contributions[k], is_flag, rel,
-                                           (entry.name, other.name)),
-                "evidence": ev, "group": _group_key(other)})
+                "score": round(float(probability[k]), 3), "reasons": reasons,
+                "evidence": ev, "group": group})
         return _grouped(flagged), missed
+
+
+def _family_members(portfolio, rows, direct, relations, decider, cut) -> dict:
+    """Candidates that are not flagged themselves but that the model flags as duplicates of a
+    flagged match: {candidate index: (that match's entry, the pair's score)}. When the
+    proposal duplicates B and B duplicates C, one should reuse or merge with both; the
+    ranks alone hide C (B stands between them)."""
+    hits, others = np.flatnonzero(direct), [k for k in range(len(rows))
+                                            if not direct[k] and relations[k] is None]
+    if not len(hits) or not others:
+        return {}
+    pairs = np.array([(rows[h], rows[k]) for h in hits for k in others], dtype=np.int64)
+    X = np.hstack([pair_features(portfolio.side(pairs[:, 0]), portfolio.side(pairs[:, 1])),
+                   rank_features(portfolio, pairs, decider.background)])
+    scores = decider.probability(X)
+    family = {}
+    for (h, k), score in zip(((h, k) for h in hits for k in others), scores):
+        partner = portfolio.entries[int(rows[h])]
+        if score >= cut and relation(partner, portfolio.entries[int(rows[k])]) is None \
+                and score > family.get(k, (None, -1.0))[1]:
+            family[k] = (partner, float(score))
+    return family
 
 
 def _sharing_data(portfolio, entry) -> list[int]:
