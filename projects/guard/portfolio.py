@@ -206,6 +206,7 @@ class Portfolio:
         own_row = self.row_of.get(entry.id)
         memo = self._memo()
         query = np.asarray(vectors, dtype=np.float32).reshape(3, -1)[1]
+        meaning_of_query = memo["meaning"] @ query
         columns = []
         for kind in KINDS:
             if kind == "meaning":
@@ -219,9 +220,12 @@ class Portfolio:
             near_rows, near_sims = _best(sims[None, :])
             near_query = (np.repeat(near_rows, len(rows), axis=0),
                           np.repeat(near_sims, len(rows), axis=0))
-            columns.append(rank_columns(
-                sims[rows], near_query, np.full(len(rows), -2 if own_row is None else own_row),
-                self.nearest(rows, kind), rows, _prior(background, kind)))
+            near_b = self.nearest(rows, kind)
+            b_copies = copies(memo["meaning"], near_query[0], memo["meaning"][rows])
+            query_copies = (meaning_of_query[np.maximum(near_b[0], 0)] >= SAME_TEXT) & (
+                near_b[0] >= 0) | (near_b[0] == (-2 if own_row is None else own_row))
+            columns.append(rank_columns(sims[rows], near_query, b_copies, near_b,
+                                        query_copies, _prior(background, kind)))
         return np.hstack(columns)
 
     def side(self, rows) -> Side:
@@ -289,6 +293,7 @@ class Portfolio:
 
 NEIGHBOURS = 10  # the nearest rows kept per row for the rank features
 MARGIN_TOP = 5  # how many of each side's other neighbours its margin compares with
+SAME_TEXT = 0.999  # a meaning cosine this high is the same text filed again
 KINDS = ("meaning", "words")
 
 
@@ -312,18 +317,18 @@ def _prior(background, kind):
     return None if background is None else background.get(kind)
 
 
-def rank_columns(own, near_a, a_rows, near_b, b_rows, prior=None) -> np.ndarray:
+def rank_columns(own, near_a, copies_of_b, near_b, copies_of_a, prior=None) -> np.ndarray:
     """Where each pair stands among its sides' nearest rows: both each other's nearest,
     either's nearest, log of the worse rank, and the margin of its similarity over the mean
     similarity of both sides to their other MARGIN_TOP nearest (a duplicate stands out of its
-    neighbourhood; a common kind of system does not). `near_*` are (rows, sims) of each side,
-    `a_rows`/`b_rows` the sides' own rows (-2 for a proposal outside the portfolio). Missing
-    neighbours (a small portfolio) count as `prior`, the corpus' typical neighbour similarity,
-    or as the pair itself when no prior is given."""
+    neighbourhood; a common kind of system does not). `near_*` are (rows, sims) of each side;
+    `copies_of_b` marks the rows of near_a that are b or a copy of b's text (and likewise), so
+    a system filed twice does not hide its duplicate. Missing neighbours (a small portfolio)
+    count as `prior`, the corpus' typical neighbour similarity, or as the pair itself."""
     rank_a = (near_a[1] > own[:, None] + 1e-6).sum(axis=1)
     rank_b = (near_b[1] > own[:, None] + 1e-6).sum(axis=1)
     worse = np.maximum(rank_a, rank_b)
-    context = np.hstack([_others(near_a, b_rows), _others(near_b, a_rows)])
+    context = np.hstack([_others(near_a, copies_of_b), _others(near_b, copies_of_a)])
     fill = own[:, None] if prior is None else np.full((len(own), 1), prior)
     context = np.where(np.isnan(context), fill, context)
     margin = own - context.mean(axis=1)
@@ -331,14 +336,21 @@ def rank_columns(own, near_a, a_rows, near_b, b_rows, prior=None) -> np.ndarray:
                             np.log1p(worse), margin]).astype(np.float32)
 
 
-def _others(near, exclude) -> np.ndarray:
-    """(m, MARGIN_TOP) a side's best similarities to rows other than the pair's other side,
-    NaN where it has fewer neighbours."""
+def _others(near, excluded) -> np.ndarray:
+    """(m, MARGIN_TOP) a side's best similarities to rows not excluded, NaN where it has
+    fewer neighbours."""
     rows, sims = near
-    keep = (rows != np.asarray(exclude)[:, None]) & (rows >= 0)
+    keep = ~excluded & (rows >= 0)
     ranked = np.where(keep, sims, np.nan)
     order = np.argsort(~keep, axis=1, kind="stable")[:, :MARGIN_TOP]
     return np.take_along_axis(ranked, order, axis=1)
+
+
+def copies(vectors: np.ndarray, near_rows: np.ndarray, other: np.ndarray) -> np.ndarray:
+    """(m, K) which neighbours (rows of `vectors`) have the same text as `other` (m, dim): a
+    meaning cosine of SAME_TEXT or more. The other side itself is one."""
+    found = np.einsum("mkd,md->mk", vectors[np.maximum(near_rows, 0)], other) >= SAME_TEXT
+    return found & (near_rows >= 0)
 
 
 def rank_features(portfolio: "Portfolio", pairs: np.ndarray, background=None) -> np.ndarray:
@@ -347,6 +359,7 @@ def rank_features(portfolio: "Portfolio", pairs: np.ndarray, background=None) ->
         return np.zeros((0, 4 * len(KINDS)), dtype=np.float32)
     a, b = pairs[:, 0], pairs[:, 1]
     vectors = portfolio.meaning_vectors()
+    a_copies = b_copies = None
     columns = []
     for kind in KINDS:
         if kind == "meaning":
@@ -354,8 +367,11 @@ def rank_features(portfolio: "Portfolio", pairs: np.ndarray, background=None) ->
         else:
             own = np.asarray(portfolio.words[a].multiply(portfolio.words[b]).sum(axis=1),
                              dtype=np.float32).ravel()
-        columns.append(rank_columns(own, portfolio.nearest(a, kind), a,
-                                    portfolio.nearest(b, kind), b, _prior(background, kind)))
+        near_a, near_b = portfolio.nearest(a, kind), portfolio.nearest(b, kind)
+        b_copies = copies(vectors, near_a[0], vectors[b])
+        a_copies = copies(vectors, near_b[0], vectors[a])
+        columns.append(rank_columns(own, near_a, b_copies, near_b, a_copies,
+                                    _prior(background, kind)))
     return np.hstack(columns)
 
 
