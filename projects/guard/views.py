@@ -62,8 +62,8 @@ class ReviewQueueView(BaseView):
 
 def _departments():
     from plan.models import Department
-    return db.session.execute(select(Department.id, Department.name)
-                              .order_by(Department.code)).all()
+    return db.session.execute(select(Department.id, Department.label_column())
+                              .order_by(Department.code)).all()  # in the UI's language
 
 
 def _latest_checks(project_ids):
