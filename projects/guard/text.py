@@ -104,7 +104,7 @@ class TextFeatures:
                    masked=dict(data["masked"]))
 
 
-ANALYSIS_VERSION = "4"  # move it when analyse() changes: stored analyses are then recomputed
+ANALYSIS_VERSION = "5"  # move it when analyse() changes: stored analyses are then recomputed
 
 
 def text_hash(*texts: str) -> str:
@@ -182,6 +182,13 @@ def _word_tags() -> dict:
     return jieba.posseg.dt.word_tag_tab
 
 
+def _tagged_territory(word: str, tag: str) -> bool:
+    """jieba knows some county and city names under another tag (习水县 nr, 高密市 n): a noun
+    ending in a territory suffix is one, unless it names a kind of city (地级市, 直辖市)."""
+    return tag.startswith("n") and word.endswith(("县", "旗", "市", "州", "盟")) \
+        and not word.endswith(("级市", "辖市", "级县"))
+
+
 def _may_head_a_place(word: str, lex: Lexicon) -> bool:
     """Whether a word can be the name part before a bare place suffix (夏孜盖 + 乡)."""
     tag = _word_tags().get(word)
@@ -208,7 +215,8 @@ def level(territory: str) -> str:
 
 def _is_name(word: str, lex: Lexicon) -> bool:
     tag = _word_tags().get(word)
-    if tag is not None and not tag.startswith("ns") and len(word) >= 3:
+    if tag is not None and not tag.startswith("ns") and len(word) >= 3 \
+            and not _tagged_territory(word, tag):
         return False
     return (len(word) >= 2 and not lex.reuse_cues.fullmatch(word) and word not in lex.generic and word not in lex.stopwords
             and all("\u4e00" <= ch <= "\u9fff" for ch in word)
