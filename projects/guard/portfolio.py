@@ -103,6 +103,14 @@ class Portfolio:
         tokens = [e.features.tokens if e is not None else [] for e in entries]
         return self.words_vectorizer.transform(tokens).astype(np.float32).tocsr()
 
+    def query_words(self, entry: Entry):
+        """The TF-IDF row of a proposal under check, kept on the entry while the vocabulary
+        stands (a check reads it three times)."""
+        key = ("words", id(self.words_vectorizer), self.fitted_size)
+        if entry.extra.get("words_key") != key:
+            entry.extra.update(words_key=key, words=self._transform_words([entry]))
+        return entry.extra["words"]
+
     def _transform_chars(self, entries):
         if not self.fitted_size:
             return sp.csr_matrix((len(entries), 1), dtype=np.float32)
@@ -210,9 +218,9 @@ class Portfolio:
         columns = []
         for kind in KINDS:
             if kind == "meaning":
-                sims = memo["meaning"] @ query
+                sims = meaning_of_query.copy()
             else:
-                sims = np.asarray((self.words @ self._transform_words([entry]).T).todense(),
+                sims = np.asarray((self.words @ self.query_words(entry).T).todense(),
                                   dtype=np.float32).ravel()
             sims[~memo["live"]] = -1
             if own_row is not None:
@@ -236,7 +244,7 @@ class Portfolio:
     def query_side(self, entry: Entry, vectors: np.ndarray, repeat: int) -> Side:
         """The proposal under check, repeated to align with `repeat` candidates."""
         vectors = np.asarray(vectors, dtype=np.float32).reshape(1, 3, -1)
-        words = self._transform_words([entry])
+        words = self.query_words(entry)
         chars = self._transform_chars([entry])
         index = np.zeros(repeat, dtype=np.int64)
         return Side(np.repeat(vectors, repeat, axis=0), words[index], chars[index],
@@ -249,7 +257,7 @@ class Portfolio:
             if not n:
                 return np.zeros(0, dtype=np.int64)
             meaning = self.unit @ unit_rows(np.asarray(vectors).reshape(1, 3, -1))[0]
-            words = np.asarray((self.words @ self._transform_words([entry]).T).todense()).ravel()
+            words = np.asarray((self.words @ self.query_words(entry).T).todense()).ravel()
             rows = set()
             for sims in (meaning, words):
                 top = _top(sims, k)
