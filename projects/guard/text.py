@@ -104,7 +104,7 @@ class TextFeatures:
                    masked=dict(data["masked"]))
 
 
-ANALYSIS_VERSION = "5"  # move it when analyse() changes: stored analyses are then recomputed
+ANALYSIS_VERSION = "6"  # move it when analyse() changes: stored analyses are then recomputed
 
 
 def text_hash(*texts: str) -> str:
@@ -180,6 +180,22 @@ def _word_tags() -> dict:
     """jieba's part-of-speech dictionary: a known word not tagged as a place (ns) is not one."""
     import jieba.posseg
     return jieba.posseg.dt.word_tag_tab
+
+
+DEPARTMENT_TERRITORY = re.compile(r"^(?:中共)?([\u4e00-\u9fff]{2,12}?(?:地区|县|旗|市|州|盟|区))")
+
+
+def department_territory(department: str, lex: Lexicon) -> set:
+    """The territory a department's name starts with (和布克赛尔蒙古自治县公安局, 中共额敏县委):
+    a department is named after its place, even one jieba does not know."""
+    match = DEPARTMENT_TERRITORY.match(department or "")
+    if not match:
+        return set()
+    place = match.group(1)
+    if place in lex.generic or _numbered(place, lex) or place.startswith(
+            ("全", "各", "本", "该", "市", "县", "区", "城", "新建", "自治")):
+        return set()
+    return {place}
 
 
 def _tagged_territory(word: str, tag: str) -> bool:
@@ -266,6 +282,9 @@ def _analyse(name: str, capabilities: tuple, description: str, department: str) 
         sites |= s
         if text in (department, name):
             home |= t
+    from_department = department_territory(department, lex) - territories
+    territories |= from_department
+    home |= from_department
     all_places = territories | sites
     stem = lex.phase.sub("", BRACKETS.sub("", name))
     return TextFeatures(
