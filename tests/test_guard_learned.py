@@ -138,3 +138,39 @@ def test_vectors_are_stored_with_the_project_and_a_new_worker_reads_them(
     with app.test_request_context():
         result = engine.scan()
     assert [(p["a"], p["b"]) for p in result["pairs"]] == [("TC-2013-101", "TC-2013-102")]
+
+
+def test_neighbours_kept_across_changes_equal_a_fresh_reading():
+    """The rank features read each row's nearest rows, kept across changes (a check must not
+    recompute them after every edit): after adds, edits and removals they equal the lists
+    worked out from scratch, and a removed project is nobody's neighbour."""
+    from projects.guard.portfolio import KINDS, Entry, Portfolio, _Neighbours
+    from projects.guard.text import analyse
+    rng = np.random.default_rng(7)
+    vectors = rng.normal(size=(260, 3, 384)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=2, keepdims=True)
+
+    def entry(i):
+        return Entry(id=i, code=f"X-{i}", name=f"系统{i}", department_id=None, task=None,
+                     category=None, features=analyse(f"业务系统{i % 17}", [f"能力{i % 5}"],
+                                                     f"建设{i % 11}号数据平台", ""))
+
+    portfolio = Portfolio()
+    portfolio.build([entry(i) for i in range(200)], vectors[:200])
+    for kind in KINDS:
+        portfolio.nearest(np.arange(200), kind)
+    for i in range(200, 260):
+        portfolio.put(entry(i), vectors[i])
+    portfolio.put(entry(5), -vectors[5])  # an edit
+    for removed in (3, 250):
+        portfolio.remove(removed)
+    live = np.flatnonzero([e is not None for e in portfolio.entries])
+    fresh = Portfolio()
+    fresh.__dict__.update(portfolio.__dict__)
+    fresh._near = {kind: _Neighbours(len(portfolio.entries)) for kind in KINDS}
+    removed_rows = [r for r, e in enumerate(portfolio.entries) if e is None]
+    for kind in KINDS:
+        kept_rows, kept = portfolio.nearest(live, kind)
+        _rows, again = fresh.nearest(live, kind)
+        assert np.allclose(kept, again, atol=1e-5)
+        assert not np.isin(kept_rows, removed_rows).any()

@@ -21,7 +21,7 @@ from projects.guard.text import analyse
 from projects.guard.vectors import entry_of, guard_index, project_texts
 from projects.models import Project
 
-SCORE_CHUNK = 50_000  # pairs scored at once by the scan
+SCORE_CHUNK = 10_000  # pairs scored at once by the scan (their two sides' vectors: ~90 MB)
 
 
 def model():

@@ -67,6 +67,7 @@ class Portfolio:
         self.words_vectorizer = self.chars_vectorizer = None
         self.words = self.chars = None
         self.fitted_size = 0
+        self._near = {kind: _Neighbours(0) for kind in KINDS}
         self.generation = 0
         self.lock = threading.RLock()
 
@@ -83,6 +84,7 @@ class Portfolio:
             self.vectors = np.asarray(vectors, dtype=np.float16).reshape(len(entries), 3, -1)
             self.unit = unit_rows(self.vectors)
             self._refit()
+            self._near = {kind: _Neighbours(len(self.entries)) for kind in KINDS}
             self.generation += 1
 
     def _refit(self) -> None:
@@ -127,12 +129,19 @@ class Portfolio:
             block = np.asarray(vectors, dtype=np.float16).reshape(1, 3, -1)
             self.vectors = np.concatenate([self.vectors, block])
             self.unit = np.concatenate([self.unit, unit_rows(block)])
-            if len(self.row_of) < SMALL or len(self.row_of) > REFIT_GROWTH * self.fitted_size:
+            refit = len(self.row_of) < SMALL or len(self.row_of) > REFIT_GROWTH * self.fitted_size
+            if refit:
                 self._refit()
             else:
                 self.words = sp.vstack([self.words, self._transform_words([entry])]).tocsr()
                 self.chars = sp.vstack([self.chars, self._transform_chars([entry])]).tocsr()
             self.generation += 1
+            for kind, near in self._near.items():
+                near.grow()
+                if kind == "words" and refit:
+                    near.forget_all()  # new vocabulary: new word similarities
+                else:
+                    near.offer(row, self._similarities_to(kind, row))
 
     def remove(self, project_id: int) -> None:
         with self.lock:
@@ -143,6 +152,8 @@ class Portfolio:
             self.unit[row] = 0
             for matrix in (self.words, self.chars):
                 matrix.data[matrix.indptr[row]:matrix.indptr[row + 1]] = 0
+            for near in self._near.values():
+                near.forget(row)
             self.generation += 1
 
     def compact(self) -> None:
@@ -170,8 +181,7 @@ class Portfolio:
             vectors = self.vectors[:, 1].astype(np.float32)
             vectors[~live] = 0
             cached = self._cache = {"generation": self.generation, "meaning": vectors,
-                                    "live": live, "words_t": None,
-                                    "near": {kind: {} for kind in KINDS}}
+                                    "live": live, "words_t": None}
         return cached
 
     def similarities(self, kind: str, rows) -> np.ndarray:
@@ -190,22 +200,30 @@ class Portfolio:
         sims[np.arange(len(rows)), rows] = -1
         return sims
 
+    def _similarities_to(self, kind: str, row: int) -> np.ndarray:
+        """One row's similarities to every row (as similarities(), without the transposed
+        word matrix a block needs)."""
+        memo = self._memo()
+        if kind == "meaning":
+            sims = memo["meaning"] @ memo["meaning"][row]
+        else:
+            sims = np.asarray((self.words @ self.words[row].T).todense(), dtype=np.float32).ravel()
+        sims[~memo["live"]] = -1
+        sims[row] = -1
+        return sims
+
     def nearest(self, rows, kind: str = "meaning") -> tuple[np.ndarray, np.ndarray]:
         """(rows, sims), each (len(rows), NEIGHBOURS): every row's nearest other rows by
         meaning or by words, best first (row -1, similarity -1 where the portfolio is
-        smaller); memoised until the portfolio changes."""
-        memo = self._memo()["near"][kind]
+        smaller); kept across changes (put offers the new row, remove forgets the lists that
+        held the removed one)."""
+        near = self._near[kind]
         rows = np.asarray(rows, dtype=np.int64)
-        todo = np.unique([r for r in rows.tolist() if r not in memo])
+        todo = np.unique(rows[~near.known[rows]]) if len(rows) else rows
         for start in range(0, len(todo), 512):
             chunk = todo[start:start + 512]
-            for r, best in zip(chunk.tolist(), zip(*_best(self.similarities(kind, chunk)))):
-                memo[r] = best
-        if not len(rows):
-            return (np.zeros((0, NEIGHBOURS), dtype=np.int64),
-                    np.zeros((0, NEIGHBOURS), dtype=np.float32))
-        return (np.stack([memo[r][0] for r in rows.tolist()]),
-                np.stack([memo[r][1] for r in rows.tolist()]))
+            near.store(chunk, *_best(self.similarities(kind, chunk)))
+        return near.rows[rows], near.sims[rows]
 
     def query_ranks(self, entry: Entry, vectors: np.ndarray, rows: np.ndarray,
                     background=None) -> np.ndarray:
@@ -303,6 +321,38 @@ NEIGHBOURS = 10  # the nearest rows kept per row for the rank features
 MARGIN_TOP = 5  # how many of each side's other neighbours its margin compares with
 SAME_TEXT = 0.999  # a meaning cosine this high is the same text filed again
 KINDS = ("meaning", "words")
+
+
+class _Neighbours:
+    """Each row's NEIGHBOURS nearest rows and similarities, for the rows worked out so far."""
+
+    def __init__(self, n: int):
+        self.rows = -np.ones((n, NEIGHBOURS), dtype=np.int64)
+        self.sims = -np.ones((n, NEIGHBOURS), dtype=np.float32)
+        self.known = np.zeros(n, dtype=bool)
+
+    def grow(self) -> None:
+        self.rows = np.vstack([self.rows, -np.ones((1, NEIGHBOURS), dtype=np.int64)])
+        self.sims = np.vstack([self.sims, -np.ones((1, NEIGHBOURS), dtype=np.float32)])
+        self.known = np.append(self.known, False)
+
+    def store(self, rows, best_rows, best_sims) -> None:
+        self.rows[rows], self.sims[rows], self.known[rows] = best_rows, best_sims, True
+
+    def offer(self, new_row: int, sims: np.ndarray) -> None:
+        """A new row (its similarities to every row): into the lists it now belongs to."""
+        for r in np.flatnonzero(self.known & (sims > self.sims[:, -1])).tolist():
+            k = int(np.searchsorted(-self.sims[r], -sims[r]))
+            self.rows[r] = np.insert(self.rows[r], k, new_row)[:NEIGHBOURS]
+            self.sims[r] = np.insert(self.sims[r], k, sims[r])[:NEIGHBOURS]
+
+    def forget(self, row: int) -> None:
+        """A removed row: the lists that held it are worked out again when read."""
+        self.known[(self.rows == row).any(axis=1)] = False
+        self.known[row] = False
+
+    def forget_all(self) -> None:
+        self.known[:] = False
 
 
 def _best(sims: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
