@@ -13,6 +13,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 def scratch_app():
     """An app on BENCH_DATABASE_URL, or on a new SQLite file; schema and plan loaded."""
     os.environ.setdefault("PLANGUARD_INSTANCE", tempfile.mkdtemp(prefix="planguard-bench-"))
+    os.environ.setdefault("ADMIN_PASSWORD", "Bench-scratch-2026")  # `flask setup` refuses "admin"
     os.environ["DATABASE_URL"] = os.environ.get("BENCH_DATABASE_URL") or (
         "sqlite:///" + os.path.join(os.environ["PLANGUARD_INSTANCE"], "bench.db"))
     from app import create_app

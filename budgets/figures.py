@@ -172,6 +172,16 @@ def portfolio(user, year=None, department_id=None, overrun_limit=15,
     return result
 
 
+def cached_portfolio(user, year=None, department_id=None, variances=True) -> Portfolio:
+    """portfolio() once per portfolio version, scope, filters and language (the execution
+    page and its charts): a disbursement, an expenditure or a changed line moves the version,
+    so the page never shows older figures than the database holds."""
+    from core import summaries
+    key = (summaries.user_scope(user), year, department_id, variances, summaries.language())
+    return summaries.cached("budget_execution", key,
+                            lambda: portfolio(user, year, department_id, variances=variances))
+
+
 def _approved_projects(query, user, year, department_id):
     """Approved (or later) projects within the user's view and the filters."""
     query = query.where(Project.status.in_(APPROVED_OR_LATER))

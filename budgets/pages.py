@@ -39,7 +39,7 @@ class BudgetExecutionView(BaseView):
     @permission_name("list")
     def index(self):
         year, department = _filters()
-        result = figures.portfolio(current_user(), year, department)
+        result = figures.cached_portfolio(current_user(), year, department)
         departments = db.session.execute(select(Department.id, Department.label_column())
                                          .order_by(Department.code)).all()
         return self.render_template(
@@ -52,7 +52,7 @@ class BudgetExecutionView(BaseView):
     @permission_name("chart")
     def chart(self, kind):
         year, department = _filters()
-        result = figures.portfolio(current_user(), year, department, variances=False)
+        result = figures.cached_portfolio(current_user(), year, department, variances=False)
         if kind == "source":
             png = charts.grouped_bars(result.by_source, _("Planned, disbursed and spent by source"))
         elif kind == "department":

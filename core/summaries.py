@@ -98,6 +98,23 @@ def cache() -> SummaryCache:
     return current_app.extensions.setdefault("planguard_summaries", SummaryCache())
 
 
+def user_scope(user) -> tuple | None:
+    """The part of a summary's key that the user's view of the portfolio adds: a
+    department-scoped user sees its department's projects (and approved ones), everybody else
+    the whole portfolio."""
+    from core.security import is_department_scoped
+    if user is not None and is_department_scoped(user):
+        return ("department", user.department_id)
+    return None
+
+
+def language() -> str:
+    """The UI's language, for summaries holding labels (department names, for example)."""
+    from flask import has_request_context
+    from flask_babel import get_locale
+    return str(get_locale() or "zh") if has_request_context() else "zh"
+
+
 def cached(name: str, key: tuple, compute):
     """`compute()` for (name, key) at the current portfolio version, once per worker.
     `key` must hold everything the result depends on besides the data: the day, the user's

@@ -116,9 +116,9 @@ def display_zone() -> ZoneInfo:
     return ZoneInfo(current_app.config.get("DISPLAY_TIMEZONE", "Asia/Shanghai"))
 
 
-def local(at: dt.datetime) -> dt.datetime:
+def local(at: dt.datetime, zone: ZoneInfo | None = None) -> dt.datetime:
     """A stored (naive UTC) time in the display zone, to the minute."""
-    return at.replace(tzinfo=dt.timezone.utc).astimezone(display_zone()).replace(
+    return at.replace(tzinfo=dt.timezone.utc).astimezone(zone or display_zone()).replace(
         tzinfo=None, second=0, microsecond=0)
 
 
@@ -158,10 +158,26 @@ def events(project_id: int, since: dt.date | None = None, until: dt.date | None 
 
 
 class _Names:
-    """Labels of ids that appear in values (departments, plan tasks, sources, milestones)."""
+    """Labels of ids that appear in values (departments, plan tasks, sources, milestones), and
+    the words of the labels (kinds, actions, fields, enumerations) in the user's language,
+    each translated once: an audit sheet of 200,000 events would otherwise translate a few
+    million lazy strings (most of its time)."""
 
     def __init__(self):
         self.cache = {}
+        self.words = {}
+        self.zone = display_zone()
+
+    def word(self, labels: dict, key, default=None) -> str:
+        """str(labels[key]) (or `default`, else the key), translated once per run."""
+        cache = self.words.setdefault(id(labels), {})
+        try:
+            return cache[key]
+        except KeyError:
+            text = cache[key] = str(labels.get(key, key if default is None else default))
+            return text
+        except TypeError:  # an unhashable key (a malformed stored value)
+            return str(labels.get(key, key) if isinstance(key, str) else key)
 
     def of(self, model, column, key):
         table = self.cache.setdefault(model, {})
@@ -179,10 +195,10 @@ def readable(entity: str, field: str, value, names: _Names) -> str:
         return ""
     labels = _ENUMS.get((entity, field))
     if labels is not None:
-        return str(labels.get(value, value))
+        return names.word(labels, value)
     if value in BOOLEANS and field in ("listed_in_plan", "withheld", "shared",
                                        "social_capital"):
-        return str(BOOLEANS[value])
+        return names.word(BOOLEANS, value)
     if field in ("department_id", "owner_department_id"):
         return str(names.of(Department, Department.name, value))
     if field == "primary_task_id":
@@ -245,7 +261,7 @@ def entries(project_id: int, since=None, until=None, kinds=None) -> list[Entry]:
     for event in events(project_id, since, until, kinds):
         if is_noise(event):
             continue  # a child's own events say what changed
-        kind_label = str(KINDS.get(event.entity, event.entity))
+        kind_label = names.word(KINDS, event.entity)
         if event.action == "insert" and event.new_value:
             try:
                 data = json.loads(event.new_value)
@@ -255,20 +271,20 @@ def entries(project_id: int, since=None, until=None, kinds=None) -> list[Entry]:
             fields = [(k, v) for k, v in sorted(data.items(), key=lambda kv: _order(kv[0]))
                       if k not in _HIDDEN_ON_INSERT and not k.endswith("_id") or
                       k in ("department_id", "primary_task_id", "source_id")]
-            text = "; ".join(f"{FIELDS.get(k, k)}: {readable(event.entity, k, v, names)}"
+            text = "; ".join(f"{names.word(FIELDS, k)}: {readable(event.entity, k, v, names)}"
                              for k, v in fields if v not in (None, ""))
-            out.append(Entry(local(event.at), event.actor, event.entity, kind_label,
+            out.append(Entry(local(event.at, names.zone), event.actor, event.entity, kind_label,
                              records[(event.entity, event.entity_id)],
-                             str(ACTIONS["insert"]), "", "", text, event.note or ""))
+                             names.word(ACTIONS, "insert"), "", "", text, event.note or ""))
             continue
         record = records.get((event.entity, event.entity_id), f"#{event.entity_id}")
         if event.action == "delete":
-            out.append(Entry(local(event.at), event.actor, event.entity, kind_label, record,
-                             str(ACTIONS["delete"]), "", "", "", event.note or ""))
+            out.append(Entry(local(event.at, names.zone), event.actor, event.entity, kind_label, record,
+                             names.word(ACTIONS, "delete"), "", "", "", event.note or ""))
             continue
-        out.append(Entry(local(event.at), event.actor, event.entity, kind_label, record,
-                         str(ACTIONS.get(event.action, event.action)),
-                         str(FIELDS.get(event.field, event.field or "")),
+        out.append(Entry(local(event.at, names.zone), event.actor, event.entity, kind_label, record,
+                         names.word(ACTIONS, event.action),
+                         names.word(FIELDS, event.field, event.field or ""),
                          readable(event.entity, event.field, event.old_value, names),
                          readable(event.entity, event.field, event.new_value, names),
                          event.note or ""))
@@ -357,20 +373,20 @@ def scope_events(ids, start: dt.datetime, end: dt.datetime, limit: int):
 
 def readable_event(row, names: "_Names") -> list:
     """One workbook row of a scope event, in words (an insert summarised field by field)."""
-    kind = str(KINDS.get(row.entity, row.entity))
+    kind = names.word(KINDS, row.entity)
     if row.action == "insert" and row.new_value:
         try:
             data = json.loads(row.new_value)
         except ValueError:
             data = {}
-        text = "; ".join(f"{FIELDS.get(k, k)}: {readable(row.entity, k, v, names)}"
+        text = "; ".join(f"{names.word(FIELDS, k)}: {readable(row.entity, k, v, names)}"
                          for k, v in sorted(data.items(), key=lambda kv: _order(kv[0]))
                          if k not in _HIDDEN_ON_INSERT and v not in (None, ""))
-        return [local(row.at), row.code, row.actor, kind, str(ACTIONS["insert"]), "", "",
-                text[:2000], row.note or ""]
-    return [local(row.at), row.code, row.actor, kind,
-            str(ACTIONS.get(row.action, row.action)),
-            str(FIELDS.get(row.field, row.field or "")),
+        return [local(row.at, names.zone), row.code, row.actor, kind,
+                names.word(ACTIONS, "insert"), "", "", text[:2000], row.note or ""]
+    return [local(row.at, names.zone), row.code, row.actor, kind,
+            names.word(ACTIONS, row.action),
+            names.word(FIELDS, row.field, row.field or ""),
             readable(row.entity, row.field, row.old_value, names)[:2000],
             readable(row.entity, row.field, row.new_value, names)[:2000], row.note or ""]
 

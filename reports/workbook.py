@@ -75,6 +75,10 @@ class Writer:
     def cell(self, sheet, row, col, value, fmt=None):
         if value is None:
             return
+        if type(value) is str:  # most cells: text first (the audit sheet writes millions)
+            if value or fmt is not None:  # an empty text without a format is no cell at all
+                sheet.write_string(row, col, value, fmt)
+            return
         if isinstance(value, Link):
             sheet.write_url(row, col, value.url, string=value.text)
             return

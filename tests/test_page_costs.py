@@ -1,0 +1,65 @@
+"""What a page costs (issue 15), beyond the paged lists of test_paged_pages.py: the same SQL
+statements whatever the portfolio's (or the project's) size, and portfolio figures computed once
+per portfolio version, never older than the database."""
+import re
+
+from sqlalchemy import event
+
+from tests.budget_helpers import line_of
+
+
+def _statements(app, client, url):
+    """(statements run, page text) of one load of `url`."""
+    from core.extensions import db
+    seen = []
+
+    def before(_conn, _cursor, statement, *_args):
+        seen.append(statement)
+
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute", before)
+        try:
+            response = client.get(url)
+        finally:
+            event.remove(db.engine, "before_cursor_execute", before)
+    assert response.status_code == 200, url
+    return seen, response.get_data(as_text=True)
+
+
+def _seed(app, count, prefix):
+    from core.audit import acting_as
+    from core.extensions import db
+    from projects.demo import seed_projects
+    with app.app_context(), acting_as("demo"):
+        seed_projects(count, seed=7, prefix=prefix)
+        db.session.commit()
+
+
+def _disbursed_total(page):
+    """The portfolio's disbursed total on the execution page (its second headline figure)."""
+    totals = page[page.index('id="execution-totals"'):]
+    return re.findall(r"<strong>([^<]*)</strong>", totals)[1]
+
+
+def test_execution_figures_are_computed_once_and_follow_a_disbursement(app, web, make_project):
+    project = make_project(status="in_construction", funded=True)
+    office, pm = web.as_user("office"), web.as_user("pm")
+    _statements(app, office, "/budgets/execution/")
+    again, page = _statements(app, office, "/budgets/execution/")
+    assert not [s for s in again if "sum(funding_line" in s], "figures were recomputed"
+    assert "10.00" not in _disbursed_total(page)
+    pm.post(f"/budgets/project/{project}/payment", data={
+        "kind": "disbursement", "funding_line": str(line_of(app, project)),
+        "date": "2013-05-02", "amount": "10.00", "voucher_no": "BF-77"})
+    _seen, page = _statements(app, office, "/budgets/execution/")
+    assert "10.00" in _disbursed_total(page)
+
+
+def test_execution_page_statements_do_not_grow_with_the_portfolio(app, web):
+    _seed(app, 120, "DEMO")
+    office = web.as_user("office")
+    office.get("/budgets/execution/")
+    small = len(_statements(app, office, "/budgets/execution/")[0])
+    _seed(app, 240, "MORE")
+    office.get("/budgets/execution/")
+    assert len(_statements(app, office, "/budgets/execution/")[0]) == small
