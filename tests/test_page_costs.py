@@ -93,3 +93,46 @@ def test_overdue_list_reads_only_open_milestones(app):
     assert "milestone USING INDEX ix_milestone_status_planned (status=? AND planned_date<?)" \
         in page, page
     assert "COVERING INDEX ix_milestone_status_planned" in count, count
+
+
+def test_project_page_statements_do_not_grow_with_its_milestones(app, web, make_project):
+    """The project page of a project with its template milestones and with 12 supervision
+    reports more, two of them with evidence: the same statements, the evidence counted in the
+    milestone table."""
+    import datetime as dt
+    import io
+
+    from core.audit import acting_as
+    from core.extensions import db
+    from projects.schedule.models import Milestone
+    from tests.schedule_support import plan_milestones
+    project = make_project(status="in_construction", budget_total="500000.00")
+    plan_milestones(app, project)
+    pm = web.as_user("pm")
+    pm.get(f"/projects/show/{project}")
+    few, _page = _statements(app, pm, f"/projects/show/{project}")
+    with app.app_context(), acting_as("fixture"):
+        reports = [Milestone(project_id=project, type="supervision_report", sequence=10 + n,
+                             planned_date=dt.date(2013, 4, 1) + dt.timedelta(days=20 * n),
+                             baseline_date=dt.date(2013, 4, 1) + dt.timedelta(days=20 * n))
+                   for n in range(12)]
+        db.session.add_all(reports)
+        db.session.commit()
+        with_evidence = [reports[0].id, reports[5].id]
+    pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+    for n, mid in enumerate(with_evidence):
+        for copy in range(n + 1):
+            pm.post(f"/milestones/upload/{mid}", content_type="multipart/form-data",
+                    data={"file": (io.BytesIO(pdf + bytes([n, copy])), f"监理报告{copy}.pdf")})
+    pm.get(f"/projects/show/{project}")
+    many, page = _statements(app, pm, f"/projects/show/{project}")
+    assert len(many) == len(few), [s for s in many if s not in few]
+    start = page.index('id="milestones"')
+    table = page[start:page.index("</table>", start)]
+    evidence = {}  # milestone id -> its Evidence cell (the sixth)
+    for row in table.split("<tr")[2:]:
+        cells = re.findall(r"<td>(.*?)</td>", row, re.S)
+        evidence[re.search(r"/milestones/show/(\d+)", row).group(1)] = cells[5]
+    assert len(evidence) >= 12
+    assert evidence[str(with_evidence[0])] == "1" and evidence[str(with_evidence[1])] == "2"
+    assert sum(1 for v in evidence.values() if v) == 2
