@@ -4,6 +4,7 @@ the PNG charts come from DashboardView."""
 import datetime as dt
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import contains_eager
 
 from core import clock, scoping
 from core.extensions import db
@@ -22,8 +23,7 @@ def _visible(query, user):
 
 
 def office_dashboard(user) -> dict:
-    from reports.coverage import plan_coverage, uncovered
-    from reports.rules import Filters
+    from reports.coverage import coverage_headline
     queue = db.session.scalars(
         select(Project).where(Project.status.in_((s.SUBMITTED, s.IN_REVIEW)))
         .order_by(Project.submitted_at.is_(None), Project.submitted_at, Project.code)
@@ -37,15 +37,16 @@ def office_dashboard(user) -> dict:
         .where(DuplicateCheck.id.in_(latest), DuplicateCheck.flagged > 0,
                Project.status.in_((s.SUBMITTED, s.IN_REVIEW)))
         .order_by(DuplicateCheck.top_score.desc()).limit(8)).all()
-    coverage = plan_coverage(Filters(user=user))
+    coverage = coverage_headline(user)
     return {"role": "office", "queue": queue, "waiting": waiting, "flagged": flagged,
-            "tasks": len(coverage), "uncovered": uncovered(coverage)[:10],
+            "tasks": coverage["tasks"], "uncovered": coverage["uncovered"][:10],
+            "uncovered_count": len(coverage["uncovered"]),
             "escalations": _overdue_findings(user, 8)}
 
 
 def _overdue_findings(user, limit):
     query = (select(AuditFinding).join(Project, Project.id == AuditFinding.project_id)
-             .where(findings.overdue_clause())
+             .where(findings.overdue_clause()).options(contains_eager(AuditFinding.project))
              .order_by(AuditFinding.deadline).limit(limit))
     return db.session.scalars(_visible(query, user)).all()
 

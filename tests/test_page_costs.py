@@ -136,3 +136,52 @@ def test_project_page_statements_do_not_grow_with_its_milestones(app, web, make_
     assert len(evidence) >= 12
     assert evidence[str(with_evidence[0])] == "1" and evidence[str(with_evidence[1])] == "2"
     assert sum(1 for v in evidence.values() if v) == 2
+
+
+def test_api_project_list_costs_the_same_statements_for_20_or_100_rows(app, api):
+    """GET /api/v1/project/: the same statements for a page of 20 and of 100 projects (the
+    plan tasks of the page in one query, the version selected with the rest), and each row
+    still carries its plan tasks and version; the total counts every project."""
+    import json
+
+    _seed(app, 150, "DEMO")
+    office = api.as_user("office")
+
+    def listing(size):
+        query = json.dumps({"page_size": size, "page": 0})
+        office.get(f"/api/v1/project/?q={query}")
+        seen, text = _statements(app, office, f"/api/v1/project/?q={query}")
+        return seen, json.loads(text)
+    small, body = listing(20)
+    large, body = listing(100)
+    assert len(large) == len(small), [s for s in large if s not in small]
+    assert len(body["result"]) == 100 and body["count"] == 150
+    assert all(row["version"] >= 1 and row["plan_tasks"] for row in body["result"])
+    assert all(task["code"] for row in body["result"] for task in row["plan_tasks"])
+
+
+def _uncovered_on_home(page):
+    """The plan tasks the Office's home page names as having no project."""
+    match = re.search(r'<p class="text-danger">[^<:]*: ([^<]*)</p>', page)
+    return match.group(1).split(", ") if match else []
+
+
+def test_home_coverage_is_computed_once_per_portfolio_version(app, web, make_project):
+    """The Office's home page: a second load runs no coverage GROUP BY; a project registered
+    for T3 takes T3 off the list of tasks without a project at once; the statements do not
+    grow with the portfolio."""
+    office = web.as_user("office")
+    office.get("/")
+    again, page = _statements(app, office, "/")
+    assert "T3" in _uncovered_on_home(page)
+    assert not [s for s in again if "GROUP BY project_plan_task.plan_task_id" in s]
+    make_project(plan_task="T3")
+    _seen, page = _statements(app, office, "/")
+    assert "T3" not in _uncovered_on_home(page) and "T1" in _uncovered_on_home(page)
+    _seed(app, 120, "DEMO")
+    office.get("/")
+    small = _statements(app, office, "/")[0]
+    _seed(app, 240, "MORE")
+    office.get("/")
+    large = _statements(app, office, "/")[0]
+    assert len(large) == len(small), [s for s in large if s not in small]
