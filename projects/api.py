@@ -1,10 +1,10 @@
 """REST resources `project` and `review` (FAB ModelRestApi); every write goes through services."""
 from flask_appbuilder.api import expose, protect, safe
-from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import permission_name
 from marshmallow import ValidationError
 
 from core.api import ServiceApi, step_doc
+from core.datamodel import Interface
 from core.schemas import localized
 from core.security import current_user
 from projects import desk, lifecycle, reviews, services
@@ -20,7 +20,7 @@ PROJECT_FIELDS = ["id", "code", "name", "status", "listed_in_plan", "submitted_a
 
 class ProjectApi(ServiceApi):
     resource_name = "project"
-    datamodel = SQLAInterface(Project)
+    datamodel = Interface(Project)
     list_columns = show_columns = PROJECT_FIELDS
     add_columns = edit_columns = ["code", "name", "category", "description", "budget_total",
                                   "start_date", "end_date"]
@@ -142,7 +142,7 @@ class ProjectApi(ServiceApi):
 
 class ReviewApi(ServiceApi):
     resource_name = "review"
-    datamodel = SQLAInterface(Review)
+    datamodel = Interface(Review)
     include_route_methods = {"get", "get_list", "info"}
     list_columns = show_columns = ["id", "project.code", "stage", "decision", "reviewer",
                                    "comments", "conditions", "decided_at"]
