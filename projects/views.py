@@ -24,7 +24,7 @@ from core.export import send_xlsx
 from core.extensions import db
 from core.jobs import Job
 from core.security import OFFICE, current_user, has_role
-from core.viewhelpers import ExportableList, ServiceCheckedView
+from core.viewhelpers import ExportableList, QuickSearchSelects, ServiceCheckedView
 from core.uow import transaction
 from core.web import refusable
 from projects import codes, desk, disclosure_flag, importer, lifecycle, reviews
@@ -104,7 +104,8 @@ def _choices(mapping):
     return [(k, str(v)) for k, v in mapping.items()]
 
 
-class ProjectModelView(Scoped, ExportableList, ServiceCheckedView, ModelView):
+class ProjectModelView(Scoped, QuickSearchSelects, ExportableList, ServiceCheckedView,
+                       ModelView):
     datamodel = SQLAInterface(Project)
     route_base = "/projects"
     base_order = ("code", "asc")

@@ -185,3 +185,31 @@ def test_home_coverage_is_computed_once_per_portfolio_version(app, web, make_pro
     office.get("/")
     large = _statements(app, office, "/")[0]
     assert len(large) == len(small), [s for s in large if s not in small]
+
+
+def test_project_list_search_selects_are_written_once_per_portfolio_version(app, web):
+    """The project list's search form lists every department: once written, its options
+    cost no statement; a department added shows at once."""
+    from core.audit import acting_as
+    from core.extensions import db
+    from plan.models import Department
+    import json
+
+    def listed(name, page):  # the search form travels as JSON in the page's script
+        return f"\\u003e{json.dumps(name)[1:-1]}\\u003c/option" in page
+    office = web.as_user("office")
+    office.get("/projects/list/")
+    warm, page = _statements(app, office, "/projects/list/")
+    assert listed("市公安局", page)
+    assert not [s for s in warm if "FROM department" in s and "WHERE" not in s]
+    with app.app_context(), acting_as("admin"):
+        db.session.add(Department(code="X901", name="市新建数据局"))
+        db.session.commit()
+    try:
+        office.get("/projects/list/")
+        again, page = _statements(app, office, "/projects/list/")
+        assert listed("市新建数据局", page) and len(again) == len(warm)
+    finally:
+        with app.app_context():
+            db.session.execute(db.delete(Department).where(Department.code == "X901"))
+            db.session.commit()
