@@ -348,6 +348,7 @@ def register_rules(app: Flask) -> None:
 
     # Background jobs (core.jobs): importing a module registers its jobs.
     import projects.guard.stored  # noqa: F401  the portfolio scan
+    import projects.import_jobs  # noqa: F401  imports of many rows
     import reports.jobs  # noqa: F401  the compliance workbook
     import risk.jobs  # noqa: F401  risk refresh
 

@@ -98,6 +98,7 @@ class BaseConfig:
     GUARD_SCAN_NEIGHBOURS = (8, 4)  # the scan's candidates per project: by meaning, by words
     GUARD_WARM_ON_START = True  # build the learned index in the background when a worker starts
     IMPORT_MAX_ROWS = 20000
+    IMPORT_JOB_ROWS = 500  # a file of more rows is checked and imported by a background job
 
     # Milestones and audit findings (projects/schedule)
     MILESTONE_RULES_FILE = str(BASE_DIR / "data" / "milestone_rules.json")

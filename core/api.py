@@ -42,7 +42,9 @@ class ServiceApi(Scoped, ModelRestApi):
         refused with 409 and the current values when somebody saved in between."""
         super()._init_properties()
         if issubclass(self.datamodel.obj, Versioned):
-            for attr in ("show_columns", "list_columns"):
+            # ... and selects it with the rest (else one SELECT of it per row of a list)
+            for attr in ("show_columns", "list_columns", "show_select_columns",
+                         "list_select_columns"):
                 columns = list(getattr(self, attr) or [])
                 if columns and "version" not in columns:
                     setattr(self, attr, columns + ["version"])

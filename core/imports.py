@@ -28,10 +28,11 @@ def errors_of(row: int, exc: DomainError) -> list[dict]:
             for column, messages in exc.errors.items()]
 
 
-def all_or_none(rows, add, keep=True, before=None, empty=None) -> list:
+def all_or_none(rows, add, keep=True, before=None, empty=None, progress=None) -> list:
     """add(item) for every (row number, item) inside a savepoint, kept only if every row
     passes and `keep` is set (a dry run checks and keeps nothing); else ImportFailed listing
-    every error. `before()` runs first inside the savepoint (e.g. missing departments)."""
+    every error. `before()` runs first inside the savepoint (e.g. missing departments);
+    `progress(done, total)` is told every 100 rows (a background import's progress bar)."""
     if not rows:
         raise ImportFailed(empty or _("The file holds no rows."), [])
     from core.inputlimits import check_row_count
@@ -41,11 +42,13 @@ def all_or_none(rows, add, keep=True, before=None, empty=None) -> list:
     try:
         if before is not None:
             before()
-        for n, item in rows:
+        for done, (n, item) in enumerate(rows, start=1):
             try:
                 created.append(add(item))
             except DomainError as exc:
                 errors.extend(errors_of(n, exc))
+            if progress is not None and done % 100 == 0:
+                progress(done, len(rows))
     except BaseException:
         nested.rollback()
         raise
@@ -70,6 +73,16 @@ def stage(file, suffix: str) -> tuple[str, Path]:
     path = staging_dir() / f"{token}{suffix}"
     file.save(path)
     return token, path
+
+
+def stage_copy(path) -> tuple[str, Path]:
+    """A copy of a file under a random token (a background job's own, removed when it is
+    done: the caller's file, a CLI user's or a staged upload, stays the caller's)."""
+    import shutil
+    token = secrets.token_hex(16)
+    target = staging_dir() / f"{token}{Path(path).suffix.lower()}"
+    shutil.copyfile(path, target)
+    return token, target
 
 
 def staged(token: str, suffix: str) -> Path | None:

@@ -3,7 +3,11 @@ export of the current list."""
 from flask import abort
 from flask_appbuilder import expose, has_access
 from flask_appbuilder.security.decorators import permission_name
+from flask_appbuilder.fieldwidgets import Select2Widget
 from flask_appbuilder.urltools import get_filter_args, get_order_args
+from flask_babel import lazy_gettext
+from markupsafe import Markup, escape
+from wtforms.widgets import html_params
 
 from core.export import csv_response, xlsx_response
 
@@ -92,3 +96,52 @@ class ExportableList:
         if fmt == "csv":
             return csv_response(name, headers, rows)
         return xlsx_response(name, str(self.list_title), headers, rows, self.export_widths)
+
+
+class QuickSelect2Widget(Select2Widget):
+    """FAB's Select2Widget for a search form's select of related records (hundreds of
+    departments): its options are the related table's rows, whatever the search, so they are
+    written once per portfolio version, language and scope (core.summaries; departments and
+    plan tasks are audited rows, a change moves the version) and in one pass, where wtforms
+    built each option through attribute escaping and each label through the ORM: most of the
+    project list's time at 20,000 projects."""
+
+    def __init__(self, extra_classes=None, style=None, cache_key=None):
+        super().__init__(extra_classes, style)
+        self.cache_key = cache_key
+
+    def __call__(self, field, **kwargs):
+        from core import summaries
+        kwargs["class"] = "my_select2 form-control" + (
+            f" {self.extra_classes}" if self.extra_classes else "")
+        if self.style:
+            kwargs["style"] = self.style
+        kwargs["data-placeholder"] = lazy_gettext("Select Value")
+        if "name_" in kwargs:
+            field.name = kwargs["name_"]
+        kwargs.setdefault("id", field.id)
+
+        def options():
+            return "".join(
+                f'<option value="{escape(c.value)}"{" selected" if c.selected else ""}>'
+                f"{escape(c.label or c.value)}</option>" for c in field._iter_choices_normalized())
+        if self.cache_key is None or field.data is not None:
+            text = options()
+        else:
+            text = summaries.cached("search_select", (self.cache_key, summaries.language(),
+                                                      summaries.user_scope(current_user())),
+                                    options)
+        return Markup(f"<select {html_params(name=field.name, **kwargs)}>{text}</select>")
+
+
+class QuickSearchSelects:
+    """Mixin for ModelViews: the search form's related-record selects use QuickSelect2Widget."""
+
+    def _init_forms(self):
+        super()._init_forms()
+        for name in dir(self.search_form):
+            unbound = getattr(self.search_form, name)
+            widget = getattr(unbound, "kwargs", {}).get("widget")
+            if type(widget) is Select2Widget:
+                unbound.kwargs["widget"] = QuickSelect2Widget(
+                    widget.extra_classes, widget.style, cache_key=(type(self).__name__, name))

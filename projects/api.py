@@ -1,10 +1,11 @@
 """REST resources `project` and `review` (FAB ModelRestApi); every write goes through services."""
+from flask import request, url_for
 from flask_appbuilder.api import expose, protect, safe
-from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import permission_name
 from marshmallow import ValidationError
 
 from core.api import ServiceApi, step_doc
+from core.datamodel import Interface
 from core.schemas import localized
 from core.security import current_user
 from projects import desk, lifecycle, reviews, services
@@ -20,7 +21,7 @@ PROJECT_FIELDS = ["id", "code", "name", "status", "listed_in_plan", "submitted_a
 
 class ProjectApi(ServiceApi):
     resource_name = "project"
-    datamodel = SQLAInterface(Project)
+    datamodel = Interface(Project)
     list_columns = show_columns = PROJECT_FIELDS
     add_columns = edit_columns = ["code", "name", "category", "description", "budget_total",
                                   "start_date", "end_date"]
@@ -64,6 +65,86 @@ class ProjectApi(ServiceApi):
         answer="The project in its new status, and what the step warned of",
         extra="{warnings: {type: array, items: {type: string}}}",
         invalid="A precondition failed or a comment is missing")
+
+    @expose("/import", methods=["POST"])
+    @protect()
+    @safe
+    @permission_name("import")
+    def import_file(self):
+        """Import projects from an .xlsx or .json file, all rows or none
+        ---
+        post:
+          requestBody:
+            content:
+              multipart/form-data:
+                schema:
+                  type: object
+                  properties:
+                    file: {type: string, format: binary}
+          responses:
+            201:
+              description: Every row imported (a file of up to IMPORT_JOB_ROWS rows)
+              x-body: {imported: {type: integer}, codes: {type: array, items: {type: string}}}
+            202:
+              description: More rows than IMPORT_JOB_ROWS; a background job checks and
+                imports them. GET the status address until it is done.
+              x-body: {job: {type: object}, status: {type: string}}
+            422:
+              description: Nothing was imported; the errors name row and column
+        """
+        from pathlib import Path
+
+        from core import imports
+        from core.jobs import Job
+        from core.uow import transaction
+        from projects import importer
+        file = request.files.get("file")
+        suffix = Path(file.filename or "").suffix.lower() if file else ""
+        if not file or suffix not in importer.SUFFIXES:
+            return self.response_400(message="Send an .xlsx or .json file as multipart field "
+                                             "'file'")
+        _token, path = imports.stage(file, suffix)
+        try:
+            with transaction():
+                outcome = importer.import_projects(path, current_user())
+        except importer.ImportFailed as exc:
+            return self.response(422, message=exc.message, errors=exc.row_errors)
+        finally:
+            path.unlink(missing_ok=True)
+        if isinstance(outcome, Job):
+            return self.response(202, job=outcome.as_dict(),
+                                 status=url_for("ProjectApi.import_status", job_id=outcome.id))
+        return self.response(201, imported=len(outcome), codes=[p.code for p in outcome])
+
+    @expose("/import/<job_id>", methods=["GET"])
+    @protect()
+    @safe
+    @permission_name("import")
+    def import_status(self, job_id):
+        """A background import: its status and, when done, every row's result
+        ---
+        get:
+          parameters:
+          - in: path
+            schema: {type: string}
+            name: job_id
+          responses:
+            200:
+              description: The job (status, progress, message) and its rows when done
+              x-body: {job: {type: object}, rows: {type: array, nullable: true,
+                       items: {type: object}}}
+            404: {$ref: '#/components/responses/404'}
+        """
+        from core.extensions import db
+        from core.jobs import Job
+        from core.security import ADMIN, has_role
+        from projects.import_jobs import result_rows
+        row = db.session.get(Job, job_id)
+        user = current_user()
+        if row is None or row.kind != "project_import" or (
+                row.created_by != user.username and not has_role(user, ADMIN)):
+            return self.response_404()
+        return self.response(200, job=row.as_dict(), rows=result_rows(row))
 
     @expose("/duplicate-check", methods=["POST"])
     @protect()
@@ -142,7 +223,7 @@ class ProjectApi(ServiceApi):
 
 class ReviewApi(ServiceApi):
     resource_name = "review"
-    datamodel = SQLAInterface(Review)
+    datamodel = Interface(Review)
     include_route_methods = {"get", "get_list", "info"}
     list_columns = show_columns = ["id", "project.code", "stage", "decision", "reviewer",
                                    "comments", "conditions", "decided_at"]

@@ -18,17 +18,24 @@ def projects_cli():
 @projects_cli.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--create-departments", is_flag=True, help="create departments not yet known")
+@click.option("--background", is_flag=True,
+              help="queue it as a background job (`flask jobs worker` runs it), as the web "
+                   "form and the API do for more than IMPORT_JOB_ROWS rows")
 @with_appcontext
-def projects_import(file, create_departments):
+def projects_import(file, create_departments, background):
     """Import projects from FILE (.xlsx or .json): all rows or none."""
-    from projects.importer import ImportFailed, import_file
+    from projects.importer import ImportFailed, import_projects
 
     try:
         with acting_as("system"), transaction():
-            created = import_file(file, None, create_departments)
+            outcome = import_projects(file, None, create_departments, background=background)
     except ImportFailed as exc:
         raise click.ClickException(str(exc))
-    click.echo(f"{len(created)} projects imported")
+    if background:
+        click.echo(f"job {outcome.id} queued ({outcome.params['rows']} rows): "
+                   f"`flask jobs status` follows it")
+    else:
+        click.echo(f"{len(outcome)} projects imported")
 
 
 @projects_cli.command("duplicates")

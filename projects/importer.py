@@ -9,9 +9,11 @@ import json
 from pathlib import Path
 
 import xlsxwriter
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from core import imports
 from core.extensions import db
 from core.imports import ImportFailed, all_or_none  # noqa: F401 (ImportFailed: callers)
 from core.inputlimits import load_json_file, open_xlsx
@@ -85,17 +87,44 @@ def _create_missing_departments(rows) -> None:
             db.session.flush()
 
 
-def check_rows(rows, user=None, create_departments=False, keep=False) -> list:
+def check_rows(rows, user=None, create_departments=False, keep=False, progress=None) -> list:
     """Create every row's project inside a savepoint; keep them only if all rows pass and
     `keep` is set. Raises ImportFailed listing every error by row and column."""
     return all_or_none(rows, lambda item: create_project(item, user), keep,
                        before=(lambda: _create_missing_departments(rows))
                        if create_departments else None,
-                       empty=_("The file holds no projects."))
+                       empty=_("The file holds no projects."), progress=progress)
 
 
 def import_file(path, user=None, create_departments=False) -> list:
     return check_rows(read_rows(path), user, create_departments, keep=True)
+
+
+def runs_as_job(rows) -> bool:
+    """A file of more rows than IMPORT_JOB_ROWS is checked and imported by a background job:
+    creating its projects one by one would outlast a web request."""
+    return len(rows) > current_app.config["IMPORT_JOB_ROWS"]
+
+
+def import_projects(path, user=None, create_departments=False, background=None):
+    """Import a file of projects, all rows or none: the web form, the API and the CLI call
+    this. A file of more than IMPORT_JOB_ROWS rows goes to a background job, which returns
+    the Job (when done, its result lists every row: imported, or its errors); a smaller file
+    is imported now and the created projects returned. `background` forces either way (the
+    CLI imports in the foreground unless asked)."""
+    from core import jobs
+    from core.inputlimits import check_row_count
+    rows = read_rows(path)
+    if not (runs_as_job(rows) if background is None else background):
+        return check_rows(rows, user, create_departments, keep=True)
+    if not rows:
+        raise ImportFailed(_("The file holds no projects."), [])
+    check_row_count(rows)  # IMPORT_MAX_ROWS, before anything is queued
+    token, copy = imports.stage_copy(path)
+    return jobs.enqueue("project_import", {
+        "token": token, "suffix": copy.suffix, "rows": len(rows),
+        "user": getattr(user, "id", None), "create_departments": bool(create_departments)},
+        user.username if user is not None else "system")
 
 
 def template_workbook() -> io.BytesIO:

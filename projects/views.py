@@ -22,8 +22,9 @@ from core.errors import DomainError
 from core.scoping import Scoped
 from core.export import send_xlsx
 from core.extensions import db
+from core.jobs import Job
 from core.security import OFFICE, current_user, has_role
-from core.viewhelpers import ExportableList, ServiceCheckedView
+from core.viewhelpers import ExportableList, QuickSearchSelects, ServiceCheckedView
 from core.uow import transaction
 from core.web import refusable
 from projects import codes, desk, disclosure_flag, importer, lifecycle, reviews
@@ -103,7 +104,8 @@ def _choices(mapping):
     return [(k, str(v)) for k, v in mapping.items()]
 
 
-class ProjectModelView(Scoped, ExportableList, ServiceCheckedView, ModelView):
+class ProjectModelView(Scoped, QuickSearchSelects, ExportableList, ServiceCheckedView,
+                       ModelView):
     datamodel = SQLAInterface(Project)
     route_base = "/projects"
     base_order = ("code", "asc")
@@ -348,16 +350,19 @@ class ProjectImportView(BaseView):
             flash(_("Choose an .xlsx or .json file."), "danger")
             return self.render_template("project_import.html", stage="upload"), 400
         token, path = imports.stage(file, suffix)
+        background = False
         try:
             with transaction():
                 rows = importer.read_rows(path)
-                importer.check_rows(rows, current_user())
+                background = importer.runs_as_job(rows)
+                if not background:  # a large file is checked by the job that imports it
+                    importer.check_rows(rows, current_user())
         except importer.ImportFailed as exc:
             path.unlink(missing_ok=True)
             return self.render_template("project_import.html", stage="errors",
                                         errors=exc.row_errors, message=exc.message), 422
         return self.render_template("project_import.html", stage="confirm", rows=rows,
-                                    token=token, suffix=suffix)
+                                    token=token, suffix=suffix, background=background)
 
     @expose("/confirm", methods=["POST"])
     @has_access
@@ -372,12 +377,14 @@ class ProjectImportView(BaseView):
             return redirect(url_for(".upload"))
         try:
             with transaction():
-                created = importer.import_file(path, current_user())
+                created = importer.import_projects(path, current_user())
         except importer.ImportFailed as exc:
             return self.render_template("project_import.html", stage="errors",
                                         errors=exc.row_errors, message=exc.message), 422
         finally:
             os.remove(path)
+        if isinstance(created, Job):  # many rows: the job's page follows it
+            return redirect(url_for("JobView.show", job_id=created.id))
         flash(_("%(n)d projects imported.", n=len(created)), "success")
         return redirect(url_for("ProjectModelView.list"))
 

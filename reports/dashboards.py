@@ -4,6 +4,7 @@ the PNG charts come from DashboardView."""
 import datetime as dt
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import aliased, contains_eager
 
 from core import clock, scoping
 from core.extensions import db
@@ -22,30 +23,37 @@ def _visible(query, user):
 
 
 def office_dashboard(user) -> dict:
-    from reports.coverage import plan_coverage, uncovered
-    from reports.rules import Filters
-    queue = db.session.scalars(
-        select(Project).where(Project.status.in_((s.SUBMITTED, s.IN_REVIEW)))
-        .order_by(Project.submitted_at.is_(None), Project.submitted_at, Project.code)
-        .limit(8)).all()
-    waiting = db.session.scalar(select(func.count()).select_from(Project).where(
-        Project.status.in_((s.SUBMITTED, s.IN_REVIEW))))
-    latest = select(func.max(DuplicateCheck.id)).group_by(DuplicateCheck.project_id)
-    flagged = db.session.execute(
-        select(Project, DuplicateCheck.flagged)
-        .join(DuplicateCheck, DuplicateCheck.project_id == Project.id)
-        .where(DuplicateCheck.id.in_(latest), DuplicateCheck.flagged > 0,
-               Project.status.in_((s.SUBMITTED, s.IN_REVIEW)))
-        .order_by(DuplicateCheck.top_score.desc()).limit(8)).all()
-    coverage = plan_coverage(Filters(user=user))
+    from reports.coverage import coverage_headline
+    waiting_now = Project.status.in_((s.SUBMITTED, s.IN_REVIEW))
+    # the oldest eight by id first (a narrow sort of the waiting projects), then their rows
+    first = list(db.session.scalars(
+        select(Project.id).where(waiting_now)
+        .order_by(Project.submitted_at.is_(None), Project.submitted_at, Project.code).limit(8)))
+    rows = {p.id: p for p in db.session.scalars(select(Project).where(Project.id.in_(first)))}
+    queue = [rows[pid] for pid in first]
+    waiting = db.session.scalar(select(func.count()).select_from(Project).where(waiting_now))
+    # each waiting project's latest check (an index lookup each), not every project's
+    other = aliased(DuplicateCheck)
+    latest = (select(func.max(other.id)).where(other.project_id == Project.id)
+              .correlate(Project).scalar_subquery())
+    best = db.session.execute(
+        select(Project.id, DuplicateCheck.flagged)
+        .join(DuplicateCheck, DuplicateCheck.id == latest)
+        .where(DuplicateCheck.flagged > 0, waiting_now)
+        .order_by(DuplicateCheck.top_score.desc(), Project.code).limit(8)).all()
+    rows = {p.id: p for p in db.session.scalars(select(Project).where(
+        Project.id.in_([pid for pid, _n in best])))} if best else {}
+    flagged = [(rows[pid], count) for pid, count in best]
+    coverage = coverage_headline(user)
     return {"role": "office", "queue": queue, "waiting": waiting, "flagged": flagged,
-            "tasks": len(coverage), "uncovered": uncovered(coverage)[:10],
+            "tasks": coverage["tasks"], "uncovered": coverage["uncovered"][:10],
+            "uncovered_count": len(coverage["uncovered"]),
             "escalations": _overdue_findings(user, 8)}
 
 
 def _overdue_findings(user, limit):
     query = (select(AuditFinding).join(Project, Project.id == AuditFinding.project_id)
-             .where(findings.overdue_clause())
+             .where(findings.overdue_clause()).options(contains_eager(AuditFinding.project))
              .order_by(AuditFinding.deadline).limit(limit))
     return db.session.scalars(_visible(query, user)).all()
 

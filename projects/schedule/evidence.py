@@ -141,3 +141,13 @@ def store(owner: Milestone | AuditFinding, name: str | None, stream, user=None) 
         target.unlink(missing_ok=True)
         raise
     return evidence
+
+
+def counts_by_milestone(project_id: int) -> dict:
+    """Milestone id -> how many evidence files it carries, for one project in one statement
+    (the project page's milestone table)."""
+    from sqlalchemy import func, select
+    return dict(db.session.execute(
+        select(EvidenceFile.milestone_id, func.count())
+        .where(EvidenceFile.project_id == project_id, EvidenceFile.milestone_id.is_not(None))
+        .group_by(EvidenceFile.milestone_id)).all())
