@@ -31,23 +31,31 @@ def office_dashboard(user) -> dict:
     waiting = db.session.scalar(select(func.count()).select_from(Project).where(
         Project.status.in_((s.SUBMITTED, s.IN_REVIEW))))
     latest = select(func.max(DuplicateCheck.id)).group_by(DuplicateCheck.project_id)
+    flagged_where = (DuplicateCheck.id.in_(latest), DuplicateCheck.flagged > 0,
+                     Project.status.in_((s.SUBMITTED, s.IN_REVIEW)))
     flagged = db.session.execute(
         select(Project, DuplicateCheck.flagged)
         .join(DuplicateCheck, DuplicateCheck.project_id == Project.id)
-        .where(DuplicateCheck.id.in_(latest), DuplicateCheck.flagged > 0,
-               Project.status.in_((s.SUBMITTED, s.IN_REVIEW)))
+        .where(*flagged_where)
         .order_by(DuplicateCheck.top_score.desc()).limit(8)).all()
+    flagged_total, flagged_threshold = db.session.execute(
+        select(func.count(), func.min(DuplicateCheck.threshold))
+        .select_from(Project).join(DuplicateCheck, DuplicateCheck.project_id == Project.id)
+        .where(*flagged_where)).one()
     coverage = plan_coverage(Filters(user=user))
+    escalations, escalation_total = _overdue_findings(user, 8)
     return {"role": "office", "queue": queue, "waiting": waiting, "flagged": flagged,
+            "flagged_total": flagged_total, "flagged_threshold": flagged_threshold,
             "tasks": len(coverage), "uncovered": uncovered(coverage)[:10],
-            "escalations": _overdue_findings(user, 8)}
+            "escalations": escalations, "escalation_total": escalation_total}
 
 
-def _overdue_findings(user, limit):
-    query = (select(AuditFinding).join(Project, Project.id == AuditFinding.project_id)
-             .where(findings.overdue_clause())
-             .order_by(AuditFinding.deadline).limit(limit))
-    return db.session.scalars(_visible(query, user)).all()
+def _overdue_findings(user, limit) -> tuple[list, int]:
+    """The first `limit` rectifications past their deadline, and how many there are."""
+    query = _visible(select(AuditFinding).join(Project, Project.id == AuditFinding.project_id)
+                     .where(findings.overdue_clause()), user)
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    return db.session.scalars(query.order_by(AuditFinding.deadline).limit(limit)).all(), total
 
 
 def manager_dashboard(user) -> dict:
@@ -57,6 +65,8 @@ def manager_dashboard(user) -> dict:
         .outerjoin(Review, (Review.project_id == Project.id) & (Review.decision == "return"))
         .where(own, Project.status == s.RETURNED).group_by(Project.id)
         .order_by(Project.code).limit(10)).all()
+    returned_total = db.session.scalar(select(func.count()).select_from(Project).where(
+        own, Project.status == s.RETURNED))
     comments = dict(db.session.execute(
         select(Review.project_id, Review.comments).where(
             Review.decision == "return",
@@ -67,7 +77,8 @@ def manager_dashboard(user) -> dict:
         .where(own, Milestone.status.in_(OPEN_MILESTONE),
                Milestone.planned_date <= today + dt.timedelta(days=60))
         .order_by(Milestone.planned_date).limit(10)).all()
-    return {"role": "manager", "returned": returned, "comments": comments,
+    return {"role": "manager", "returned": returned, "returned_total": returned_total,
+            "comments": comments,
             "deadlines": deadlines, "today": today}
 
 
