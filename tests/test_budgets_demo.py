@@ -60,8 +60,8 @@ def test_recompute_line_totals_repairs_running_totals(app, make_project):
 
 def test_demo_funding_is_planned_in_the_proposal_and_changed_during_construction(runner, app):
     """The dossier of a demo project reads in order: the funding plan drafted with the
-    proposal (before it was submitted and before any payment), change requests made while it
-    was built, on many different days, never after the as-of day."""
+    proposal (before it was submitted and before any payment), change requests and
+    re-baselines made while it was built, on many different days, never after the as-of day."""
     import datetime as dt
     from budgets.models import BudgetChange, Disbursement, FundingLine
     from core.audit import AuditEvent
@@ -96,3 +96,10 @@ def test_demo_funding_is_planned_in_the_proposal_and_changed_during_construction
             AuditEvent.entity == "project", AuditEvent.field == "budget_total")).all()
         assert rebaselined and all(at.date() <= as_of for at, _ in rebaselined)
         assert all("变更申请" in note for _, note in rebaselined)
+        from projects.schedule.models import Rebaseline
+        moved = db.session.scalars(select(Rebaseline)).all()
+        decided = dict(db.session.execute(select(AuditEvent.entity_id, AuditEvent.at).where(
+            AuditEvent.entity == "rebaseline", AuditEvent.action == "insert")).all())
+        assert moved and all(r.requested_at <= r.decided_at == decided[r.id] and
+                             r.decided_at.date() <= as_of for r in moved)
+        assert len({r.decided_at.date() for r in moved}) > len(moved) // 2
