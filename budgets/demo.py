@@ -140,7 +140,8 @@ def seed_funding(project_rows, rng) -> None:
         # fresh demo rows: version 1 (Project is versioned, core.versioning)
         db.session.execute(update(Project), [{"version": 1, **row} for row in budget_updates])
     drafted = {row["id"]: demo_life.created_at(row) for row in project_rows}
-    audit_inserts("funding_line", lines, at=lambda ln: planned_at(drafted[ln["project_id"]]))
+    audit_inserts("funding_line", lines, at=lambda ln: planned_at(drafted[ln["project_id"]]),
+                  snapshot=lambda ln: {**ln, "disbursed": 0, "spent": 0})  # nothing paid yet
     audit_inserts("budget_change", changes, at=lambda c: c["requested_at"])
     for entity, rows in (("disbursement", disbursements), ("expenditure", expenditures)):
         audit_inserts(entity, rows, at=lambda p: p["date"])  # paid and spent on their days

@@ -63,6 +63,7 @@ def test_demo_funding_is_planned_in_the_proposal_and_changed_during_construction
     proposal (before it was submitted and before any payment), change requests and
     re-baselines made while it was built, on many different days, never after the as-of day."""
     import datetime as dt
+    import json
     from budgets.models import BudgetChange, Disbursement, FundingLine
     from core.audit import AuditEvent
     from projects.models import Project
@@ -80,6 +81,9 @@ def test_demo_funding_is_planned_in_the_proposal_and_changed_during_construction
         first_paid = dict(db.session.execute(select(Disbursement.funding_line_id, func.min(
             Disbursement.date)).group_by(Disbursement.funding_line_id)).all())
         assert first_paid and all(planned[line].date() <= day for line, day in first_paid.items())
+        written = db.session.scalars(select(AuditEvent.new_value).where(
+            AuditEvent.entity == "funding_line", AuditEvent.action == "insert")).all()
+        assert all(json.loads(v)["disbursed"] == "0" for v in written)  # planned, not yet paid
         changes = db.session.scalars(select(BudgetChange)).all()
         asked = {c.id: c.requested_at for c in changes}
         events = dict(db.session.execute(select(AuditEvent.entity_id, AuditEvent.at).where(
