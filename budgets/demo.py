@@ -15,6 +15,7 @@ from core.audit import utcnow
 from core.auditchain import append_events
 from core.extensions import db
 from core.bulk import audit_inserts
+from projects import demo_life
 from projects import enums as s
 from projects.models import Project
 
@@ -138,8 +139,10 @@ def seed_funding(project_rows, rng) -> None:
     if budget_updates:
         # fresh demo rows: version 1 (Project is versioned, core.versioning)
         db.session.execute(update(Project), [{"version": 1, **row} for row in budget_updates])
-    for entity, rows in (("funding_line", lines), ("budget_change", changes)):
-        audit_inserts(entity, rows)
+    drafted = {row["id"]: demo_life.created_at(row) for row in project_rows}
+    audit_inserts("funding_line", lines, at=lambda ln: planned_at(drafted[ln["project_id"]]),
+                  snapshot=lambda ln: {**ln, "disbursed": 0, "spent": 0})  # nothing paid yet
+    audit_inserts("budget_change", changes, at=lambda c: c["requested_at"])
     for entity, rows in (("disbursement", disbursements), ("expenditure", expenditures)):
         audit_inserts(entity, rows, at=lambda p: p["date"])  # paid and spent on their days
     _audit_rebaselines(changes)
@@ -161,20 +164,44 @@ def _change(row, project_lines, sources, rng, lines, approved):
             line = dict(project_id=row["id"], source_id=key[0], year=year, amount=amount)
             lines.append(line)
             project_lines.append(line)
-    now = utcnow()
+    asked, decided = change_days(row, rng, approved)
     return dict(project_id=row["id"], reason=rng.choice(REASONS), old_budget_total=old,
                 new_budget_total=old + extra, status="approved" if approved else "pending",
                 line_changes=[{"source": "municipal", "year": year, "amount": format(amount, "f")}],
-                requested_by="demo", requested_at=now,
-                decided_by="office" if approved else None, decided_at=now if approved else None)
+                requested_by="demo", requested_at=asked,
+                decided_by="office" if approved else None, decided_at=decided)
+
+
+def planned_at(drafted: dt.datetime) -> dt.datetime:
+    """A demo funding plan is written with the proposal: an hour after it was drafted."""
+    return drafted + dt.timedelta(hours=1)
+
+
+def change_days(row, rng, approved) -> tuple[dt.datetime, dt.datetime | None]:
+    """When a demo change request was made and decided: while the project was being built
+    (from its planned start to its end or the as-of day; not started yet: after it was
+    submitted), decided within three weeks; a pending one asked in the last month."""
+    today = clock.today()
+    first, last = row["start_date"], min(row["end_date"], today)
+    if first > today and row.get("submitted_at"):
+        first = last = min(row["submitted_at"].date() + dt.timedelta(days=45), today)
+    if not approved:
+        first = max(first, today - dt.timedelta(days=30))
+    first = min(first, last)
+    day = first + dt.timedelta(days=rng.randint(0, (last - first).days))
+    asked = dt.datetime.combine(day, dt.time(10, rng.randint(0, 59)))
+    if not approved:
+        return asked, None
+    decided = min(asked + dt.timedelta(days=rng.randint(2, 20)),
+                  dt.datetime.combine(today, dt.time(17, 0)))
+    return asked, max(decided, asked)
 
 
 def _audit_rebaselines(changes):
-    at = utcnow()
-    events = [dict(at=at, actor="demo", action="update", entity="project",
+    events = [dict(at=c["decided_at"], actor="office", action="update", entity="project",
                    entity_id=c["project_id"], field="budget_total",
                    old_value=format(c["old_budget_total"], "f"),
                    new_value=format(c["new_budget_total"], "f"),
-                   note=f"Re-baseline (change request #{c['id']}): {c['reason']}")
+                   note=f"重新基线(变更申请 #{c['id']}):{c['reason']}")
               for c in changes if c["status"] == "approved"]
     append_events(events)

@@ -171,7 +171,7 @@ def _changes(session, obj):
                 old = hist.deleted[0] if hist.deleted else None
                 new = hist.added[0] if hist.added else None
         old_text, new_text = _text(old), _text(new)
-        if old_text != new_text:
+        if (old_text or None) != (new_text or None):  # an empty box saved empty is no change
             if attr.key in redact:
                 old_text, new_text = REDACTED, REDACTED
             yield attr.key, old_text, new_text

@@ -69,6 +69,7 @@ def make_huey():
 huey = make_huey()
 _FUNCTIONS: dict = {}  # kind -> function(job_id, **params)
 _TASKS: dict = {}  # id(huey instance) -> {kind: huey task}
+LABELS: dict = {}  # kind -> its name for the user (a lazy string)
 _worker_app = None
 
 
@@ -122,13 +123,19 @@ def _app():
     return _worker_app
 
 
-def job(kind: str):
-    """Register `function(job_id, **params)` as the job `kind`; what it returns is the
-    message shown when the job is done."""
+def job(kind: str, label=None):
+    """Register `function(job_id, **params)` as the job `kind` (`label`: its name for the
+    user, a lazy string); what it returns is the message shown when the job is done."""
     def register(function):
         _FUNCTIONS[kind] = function
+        if label is not None:
+            LABELS[kind] = label
         return function
     return register
+
+
+def label_of(kind: str) -> str:
+    return str(LABELS.get(kind, kind))
 
 
 def _run(app, function, job_id, params):

@@ -7,7 +7,7 @@ from flask_appbuilder import BaseView, expose, has_access
 from flask_appbuilder.security.decorators import permission_name
 
 from core.extensions import db
-from core.jobs import DONE, Job
+from core.jobs import DONE, Job, label_of
 from core.security import ADMIN, current_user, has_role
 
 
@@ -28,7 +28,7 @@ class JobView(BaseView):
     @has_access
     @permission_name("status")
     def show(self, job_id):
-        return self.render_template("job.html", job=_own_job(job_id))
+        return self.render_template("job.html", job=_own_job(job_id), job_label=label_of)
 
     @expose("/<job_id>.json")
     @has_access

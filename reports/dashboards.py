@@ -36,26 +36,37 @@ def office_dashboard(user) -> dict:
     other = aliased(DuplicateCheck)
     latest = (select(func.max(other.id)).where(other.project_id == Project.id)
               .correlate(Project).scalar_subquery())
+    flagged_where = (DuplicateCheck.flagged > 0, waiting_now)
     best = db.session.execute(
         select(Project.id, DuplicateCheck.flagged)
         .join(DuplicateCheck, DuplicateCheck.id == latest)
-        .where(DuplicateCheck.flagged > 0, waiting_now)
+        .where(*flagged_where)
         .order_by(DuplicateCheck.top_score.desc(), Project.code).limit(8)).all()
+    flagged_total, flagged_threshold = db.session.execute(
+        select(func.count(), func.min(DuplicateCheck.threshold))
+        .select_from(Project).join(DuplicateCheck, DuplicateCheck.id == latest)
+        .where(*flagged_where)).one()
     rows = {p.id: p for p in db.session.scalars(select(Project).where(
         Project.id.in_([pid for pid, _n in best])))} if best else {}
     flagged = [(rows[pid], count) for pid, count in best]
     coverage = coverage_headline(user)
+    escalations, escalation_total = _overdue_findings(user, 8)
     return {"role": "office", "queue": queue, "waiting": waiting, "flagged": flagged,
+            "flagged_total": flagged_total, "flagged_threshold": flagged_threshold,
             "tasks": coverage["tasks"], "uncovered": coverage["uncovered"][:10],
             "uncovered_count": len(coverage["uncovered"]),
-            "escalations": _overdue_findings(user, 8)}
+            "escalations": escalations, "escalation_total": escalation_total}
 
 
-def _overdue_findings(user, limit):
-    query = (select(AuditFinding).join(Project, Project.id == AuditFinding.project_id)
-             .where(findings.overdue_clause()).options(contains_eager(AuditFinding.project))
-             .order_by(AuditFinding.deadline).limit(limit))
-    return db.session.scalars(_visible(query, user)).all()
+def _overdue_findings(user, limit) -> tuple[list, int]:
+    """The first `limit` rectifications past their deadline (with their projects), and how
+    many there are."""
+    query = _visible(select(AuditFinding).join(Project, Project.id == AuditFinding.project_id)
+                     .where(findings.overdue_clause()), user)
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    shown = db.session.scalars(query.options(contains_eager(AuditFinding.project))
+                               .order_by(AuditFinding.deadline).limit(limit)).all()
+    return shown, total
 
 
 def manager_dashboard(user) -> dict:
@@ -65,6 +76,8 @@ def manager_dashboard(user) -> dict:
         .outerjoin(Review, (Review.project_id == Project.id) & (Review.decision == "return"))
         .where(own, Project.status == s.RETURNED).group_by(Project.id)
         .order_by(Project.code).limit(10)).all()
+    returned_total = db.session.scalar(select(func.count()).select_from(Project).where(
+        own, Project.status == s.RETURNED))
     comments = dict(db.session.execute(
         select(Review.project_id, Review.comments).where(
             Review.decision == "return",
@@ -75,7 +88,8 @@ def manager_dashboard(user) -> dict:
         .where(own, Milestone.status.in_(OPEN_MILESTONE),
                Milestone.planned_date <= today + dt.timedelta(days=60))
         .order_by(Milestone.planned_date).limit(10)).all()
-    return {"role": "manager", "returned": returned, "comments": comments,
+    return {"role": "manager", "returned": returned, "returned_total": returned_total,
+            "comments": comments,
             "deadlines": deadlines, "today": today}
 
 

@@ -19,7 +19,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, or_, select
 
-from budgets.models import BudgetChange, Disbursement, Expenditure, FundingLine, FundingSource
+from budgets.models import (CHANGE_STATUSES, BudgetChange, Disbursement, Expenditure,
+                            FundingLine, FundingSource)
 from core.audit import AuditEvent
 from core.extensions import db
 from plan.models import Department, PlanTask
@@ -82,7 +83,11 @@ FIELDS = {
     "milestone_id": _l("Milestone"), "finding_id": _l("Audit finding"),
 }
 _HIDDEN_ON_INSERT = {"id", "project_id", "created_at", "updated_at", "stored_name",
-                     "requested_at", "uploaded_at", "raised_at", "rated_at", "contributions"}
+                     "requested_at", "uploaded_at", "raised_at", "rated_at", "contributions",
+                     "version"}
+_FIELDS_OF = {  # (entity, field) -> label where the shared label names the project's field
+    ("risk", "category"): _l("Risk category"), ("risk", "description"): _l("Risk description"),
+}
 _ENUMS = {  # (entity or None for any, field) -> labels
     ("project", "status"): ps.STATUSES, ("project", "category"): ps.CATEGORIES,
     ("project", "protection_level"): {str(k): v for k, v in ps.PROTECTION_LEVELS.items()},
@@ -93,7 +98,7 @@ _ENUMS = {  # (entity or None for any, field) -> labels
     ("rebaseline", "status"): ms.REBASELINE_STATUSES,
     ("risk", "category"): rs.CATEGORIES, ("risk", "status"): rs.STATUSES,
     ("risk", "cause"): rs.CAUSES, ("risk_rating", "kind"): rs.RATING_KINDS,
-    ("risk_rating", "span"): rs.WINDOWS,
+    ("risk_rating", "span"): rs.WINDOWS, ("budget_change", "status"): CHANGE_STATUSES,
 }
 BOOLEANS = {"True": _l("Yes"), "False": _l("No"), "true": _l("Yes"), "false": _l("No")}
 
@@ -179,6 +184,17 @@ class _Names:
         except TypeError:  # an unhashable key (a malformed stored value)
             return str(labels.get(key, key) if isinstance(key, str) else key)
 
+    def source_name(self, code) -> str:
+        table = self.cache.setdefault("source_code", {})
+        if code not in table:
+            table[code] = db.session.scalar(select(FundingSource.name).where(
+                FundingSource.code == str(code))) or code
+        return table[code]
+
+    def milestone_name(self, key) -> str:
+        kind = self.of(Milestone, Milestone.type, key)
+        return self.word(ms.MILESTONE_TYPES, kind) if kind != key else f"#{key}"
+
     def of(self, model, column, key):
         table = self.cache.setdefault(model, {})
         if key not in table:
@@ -207,11 +223,15 @@ def readable(entity: str, field: str, value, names: _Names) -> str:
         return str(names.of(FundingSource, FundingSource.name, value))
     if field == "duplicate_check":
         return _duplicate_check_text(value)
-    if field in ("decided_at", "submitted_at", "closed_at") and "T" in str(value):
+    if (field or "").endswith("_at") and len(str(value)) > 10:
         try:
-            return local(dt.datetime.fromisoformat(value)).strftime("%Y-%m-%d %H:%M")
+            return local(dt.datetime.fromisoformat(str(value))).strftime("%Y-%m-%d %H:%M")
         except ValueError:
             return str(value)
+    if field == "line_changes":
+        return _line_changes_text(value, names)
+    if field == "proposed":
+        return _proposed_dates_text(value, names)
     if field in ("amount", "budget_total", "old_budget_total", "new_budget_total",
                  "disbursed", "spent"):
         try:
@@ -219,14 +239,48 @@ def readable(entity: str, field: str, value, names: _Names) -> str:
         except ValueError:
             return str(value)
     if str(value).startswith(("[", "{")):
-        try:
-            data = json.loads(value)
-        except ValueError:
-            return str(value)
+        data = _structured(value)
         if isinstance(data, list):
             return "、".join(str(v) for v in data)
-        return "; ".join(f"{k}: {v}" for k, v in data.items())
+        if isinstance(data, dict):
+            return "; ".join(f"{k}: {v}" for k, v in data.items())
     return str(value)
+
+
+def field_label(entity: str, field: str, names: "_Names") -> str:
+    """A field's label for this kind of record (a risk's category is not the project's)."""
+    own = _FIELDS_OF.get((entity, field))
+    return names.word(_FIELDS_OF, (entity, field)) if own is not None else \
+        names.word(FIELDS, field, field or "")
+
+
+def _line_changes_text(value, names) -> str:
+    """A change request's funding lines: "市本级财政 2016: 1,200,000.00; ..."."""
+    data = _structured(value)
+    if not isinstance(data, list):
+        return str(value)
+    parts = []
+    for line in data:
+        line = _structured(line)  # each element may be stored as its own text
+        if not isinstance(line, dict):
+            continue
+        source = line.get("source")
+        name = names.of(FundingSource, FundingSource.name, source) if str(source).isdigit() \
+            else names.source_name(source)
+        try:
+            amount = f"{float(line.get('amount')):,.2f}"
+        except (TypeError, ValueError):
+            amount = str(line.get("amount", ""))
+        parts.append(f"{name} {line.get('year', '')}: {amount}")
+    return "; ".join(parts)
+
+
+def _proposed_dates_text(value, names) -> str:
+    """A re-baseline's dates: "竣工验收 2016-12-31; ..." (milestones by type)."""
+    data = _structured(value)
+    if not isinstance(data, dict):
+        return str(value)
+    return "; ".join(f"{names.milestone_name(key)} {day}" for key, day in data.items())
 
 
 def _structured(value):
@@ -271,7 +325,8 @@ def entries(project_id: int, since=None, until=None, kinds=None) -> list[Entry]:
             fields = [(k, v) for k, v in sorted(data.items(), key=lambda kv: _order(kv[0]))
                       if k not in _HIDDEN_ON_INSERT and not k.endswith("_id") or
                       k in ("department_id", "primary_task_id", "source_id")]
-            text = "; ".join(f"{names.word(FIELDS, k)}: {readable(event.entity, k, v, names)}"
+            text = "; ".join(f"{field_label(event.entity, k, names)}: "
+                             f"{readable(event.entity, k, v, names)}"
                              for k, v in fields if v not in (None, ""))
             out.append(Entry(local(event.at, names.zone), event.actor, event.entity, kind_label,
                              records[(event.entity, event.entity_id)],
@@ -284,7 +339,7 @@ def entries(project_id: int, since=None, until=None, kinds=None) -> list[Entry]:
             continue
         out.append(Entry(local(event.at, names.zone), event.actor, event.entity, kind_label, record,
                          names.word(ACTIONS, event.action),
-                         names.word(FIELDS, event.field, event.field or ""),
+                         field_label(event.entity, event.field, names),
                          readable(event.entity, event.field, event.old_value, names),
                          readable(event.entity, event.field, event.new_value, names),
                          event.note or ""))
@@ -379,14 +434,15 @@ def readable_event(row, names: "_Names") -> list:
             data = json.loads(row.new_value)
         except ValueError:
             data = {}
-        text = "; ".join(f"{names.word(FIELDS, k)}: {readable(row.entity, k, v, names)}"
+        text = "; ".join(f"{field_label(row.entity, k, names)}: "
+                         f"{readable(row.entity, k, v, names)}"
                          for k, v in sorted(data.items(), key=lambda kv: _order(kv[0]))
                          if k not in _HIDDEN_ON_INSERT and v not in (None, ""))
         return [local(row.at, names.zone), row.code, row.actor, kind,
                 names.word(ACTIONS, "insert"), "", "", text[:2000], row.note or ""]
     return [local(row.at, names.zone), row.code, row.actor, kind,
             names.word(ACTIONS, row.action),
-            names.word(FIELDS, row.field, row.field or ""),
+            field_label(row.entity, row.field, names),
             readable(row.entity, row.field, row.old_value, names)[:2000],
             readable(row.entity, row.field, row.new_value, names)[:2000], row.note or ""]
 

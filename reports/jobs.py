@@ -3,6 +3,10 @@ the file is downloaded from the job's page (20,000 projects with their audit tra
 than a web request may)."""
 import datetime as dt
 
+from flask import current_app
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from core import clock
@@ -47,16 +51,19 @@ def workbook_name(filters: Filters) -> str:
     return "-".join(parts + [clock.today().isoformat()]) + ".xlsx"
 
 
-@job("compliance_workbook")
+@job("compliance_workbook", label=_l("Compliance workbook"))
 def compliance_workbook_job(job_id, **params):
     from core.jobs import Job
     from reports.workbook import write_compliance_workbook
     filters = filters_from(params)
-    set_progress(job_id, 5, "evaluating the compliance rules")
+    with force_locale(current_app.config.get("BABEL_DEFAULT_LOCALE", "zh")):
+        set_progress(job_id, 5, _("Evaluating the compliance rules"))
     path = result_file(job_id, ".xlsx")
     counts = write_compliance_workbook(path, filters, base_url=params.get("base_url") or "")
     with transaction():
         row = db.session.get(Job, job_id)
         row.result_path, row.result_name = path, workbook_name(filters)
-    return (f"{counts['projects']:,} projects, {counts['failures']:,} failures, "
-            f"{counts['audit_events']:,} audit events")
+    with force_locale(current_app.config.get("BABEL_DEFAULT_LOCALE", "zh")):
+        return _("%(projects)s projects, %(failures)s failures, %(events)s audit events",
+                 projects=f"{counts['projects']:,}", failures=f"{counts['failures']:,}",
+                 events=f"{counts['audit_events']:,}")

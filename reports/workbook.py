@@ -334,7 +334,7 @@ def _high_risks(w, ids):
     from reports.rules import has_check
     if not has_check("C11"):
         return
-    w.table(_("High risks"), [_("Project code"), _("Project"), _("Category"), _("Risk"),
+    w.table(_("High risks"), [_("Project code"), _("Project"), _("Risk category"), _("Risk"),
                               _("Score"), _("Owner"), _("Mitigation"), _("Status"),
                               _("Next review")],
             ((code, name, str(RISK_CATEGORIES.get(category, category)), title, score, owner,

@@ -31,7 +31,7 @@ TEMPLATES = str(Path(__file__).resolve().parent / "templates")
 
 LABELS = {
     "project": _l("Project"), "project.code": _l("Project"), "category": _l("Risk category"),
-    "category_label": _l("Risk category"), "title": _l("Risk"), "description": _l("Description"),
+    "category_label": _l("Risk category"), "title": _l("Risk"), "description": _l("Risk description"),
     "likelihood": _l("Likelihood"), "impact": _l("Impact"), "score": _l("Risk score"),
     "band_label": _l("Band"), "owner": _l("Owner"), "mitigation": _l("Mitigation"),
     "status": _l("Status"), "status_label": _l("Status"), "next_review": _l("Next review"),

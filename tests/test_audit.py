@@ -101,3 +101,24 @@ def test_project_managers_do_not_read_the_trail(web, api, make_project):
     make_project()
     assert web.as_user("pm").get("/audit/list/").status_code in (302, 403)
     assert api.as_user("pm").get("/api/v1/auditevent/").status_code == 403
+
+
+def test_a_blank_box_saved_blank_again_is_no_change(web, app, make_project):
+    """Saving a form whose empty boxes stay empty records no change (the dossier showed rows
+    such as "承建单位: → " for every save)."""
+    project_id = make_project()
+    with app.app_context():
+        from projects.models import Project
+        p = db.session.get(Project, project_id)
+        assert p.contractor is None and p.supervisor is None
+        form = {"code": p.code, "name": "城区治安视频监控系统(修订)", "department": p.department_id,
+                "primary_task": p.primary_task_id, "category": p.category,
+                "description": p.description, "capabilities": p.capabilities,
+                "budget_total": "2500000.00", "start_date": "2013-03-01",
+                "end_date": "2013-12-31", "protection_level": "", "contractor": "",
+                "supervisor": ""}
+    assert web.as_user("pm").post(f"/projects/edit/{project_id}", data=form).status_code == 302
+    changed = {f for a, _act, _e, f, _o, _n in events(app, entity_id=project_id,
+                                                       action="update") if a == "pm"}
+    assert "name" in changed
+    assert not changed & {"contractor", "supervisor", "protection_level"}, changed

@@ -56,3 +56,54 @@ def test_recompute_line_totals_repairs_running_totals(app, make_project):
         recompute_line_totals()
         db.session.commit()
     assert sums(app, line) == ("300.00", "120.50")
+
+
+def test_demo_funding_is_planned_in_the_proposal_and_changed_during_construction(runner, app):
+    """The dossier of a demo project reads in order: the funding plan drafted with the
+    proposal (before it was submitted and before any payment), change requests and
+    re-baselines made while it was built, on many different days, never after the as-of day."""
+    import datetime as dt
+    import json
+    from budgets.models import BudgetChange, Disbursement, FundingLine
+    from core.audit import AuditEvent
+    from projects.models import Project
+    as_of = dt.date(2014, 6, 30)
+    result = runner.invoke(args=["demo", "seed", "--projects", "300", "--no-users",
+                                 "--as-of", as_of.isoformat()])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        planned = dict(db.session.execute(select(AuditEvent.entity_id, AuditEvent.at).where(
+            AuditEvent.entity == "funding_line", AuditEvent.action == "insert")).all())
+        lines = db.session.execute(select(FundingLine.id, Project.submitted_at).join(
+            Project, Project.id == FundingLine.project_id)).all()
+        assert lines and all(planned[line] < submitted for line, submitted in lines
+                             if submitted is not None)
+        first_paid = dict(db.session.execute(select(Disbursement.funding_line_id, func.min(
+            Disbursement.date)).group_by(Disbursement.funding_line_id)).all())
+        assert first_paid and all(planned[line].date() <= day for line, day in first_paid.items())
+        written = db.session.scalars(select(AuditEvent.new_value).where(
+            AuditEvent.entity == "funding_line", AuditEvent.action == "insert")).all()
+        assert all(json.loads(v)["disbursed"] == "0" for v in written)  # planned, not yet paid
+        changes = db.session.scalars(select(BudgetChange)).all()
+        asked = {c.id: c.requested_at for c in changes}
+        events = dict(db.session.execute(select(AuditEvent.entity_id, AuditEvent.at).where(
+            AuditEvent.entity == "budget_change", AuditEvent.action == "insert")).all())
+        assert changes and all(events[c.id] == c.requested_at for c in changes)
+        assert all(c.project.submitted_at < c.requested_at and c.requested_at.date() <= as_of
+                   for c in changes)
+        assert all(c.project.start_date <= c.requested_at.date() for c in changes
+                   if c.project.start_date <= as_of)
+        assert all(c.decided_at is None or c.requested_at <= c.decided_at <= dt.datetime.combine(
+            as_of, dt.time(23, 59)) for c in changes)
+        assert len({at.date() for at in asked.values()}) > len(changes) // 2
+        rebaselined = db.session.execute(select(AuditEvent.at, AuditEvent.note).where(
+            AuditEvent.entity == "project", AuditEvent.field == "budget_total")).all()
+        assert rebaselined and all(at.date() <= as_of for at, _ in rebaselined)
+        assert all("变更申请" in note for _, note in rebaselined)
+        from projects.schedule.models import Rebaseline
+        moved = db.session.scalars(select(Rebaseline)).all()
+        decided = dict(db.session.execute(select(AuditEvent.entity_id, AuditEvent.at).where(
+            AuditEvent.entity == "rebaseline", AuditEvent.action == "insert")).all())
+        assert moved and all(r.requested_at <= r.decided_at == decided[r.id] and
+                             r.decided_at.date() <= as_of for r in moved)
+        assert len({r.decided_at.date() for r in moved}) > len(moved) // 2

@@ -6,6 +6,7 @@ import re
 import openpyxl
 
 from conftest import fund_fully
+from core.extensions import db
 
 
 def _story(app, make_project, api):
@@ -59,3 +60,32 @@ def test_only_auditors_see_the_dossier_and_the_project_page_links_it(app, make_p
     assert f"/dossier/{project_id}/" in page
     assert "/dossier/" not in web.as_user("pm").get(
         f"/projects/show/{project_id}").get_data(as_text=True)
+
+
+def test_a_rebaseline_and_a_risk_read_in_words_not_stored_forms(app, make_project, web):
+    """What the Auditor reads of a re-baseline and of a risk: the funding line changes and
+    the decision time in words, the status translated, a risk's fields under risk labels; no
+    Python lists, microseconds or row versions."""
+    from budgets.changes import decide_change, request_change
+    from core.audit import acting_as
+    from projects.models import Project
+    from risk.services import create_risk
+    project_id = make_project("approved", funded=True, code="TC-2013-001")
+    with app.app_context(), acting_as("fixture"):
+        project = db.session.get(Project, project_id)
+        year, budget = project.start_date.year, project.budget_total
+        change = request_change({"project": project_id, "reason": "设备价格上涨",
+                                 "new_budget_total": str(budget + 1000),
+                                 "lines": [{"source": "municipal", "year": year,
+                                            "amount": str(budget + 1000)}]})
+        decide_change(change, "approve")
+        create_risk({"project": project_id, "category": "cost", "title": "设备涨价",
+                     "description": "主要设备报价上涨两成", "likelihood": 3, "impact": 4})
+        db.session.commit()
+    page = web.as_user("auditor").get(f"/dossier/{project_id}/").get_data(as_text=True)
+    body = re.sub(r"<[^>]+>", " ", page.split('id="dossier"')[1])
+    assert f"市本级财政 {year}: {budget + 1000:,.2f}" in body
+    assert "风险类别: 成本" in body and "风险描述: 主要设备报价上涨两成" in body
+    for raw in ("[{", "{'", "'source'", "approved", "version:", "项目类别: 成本"):
+        assert raw not in body, raw
+    assert not re.search(r"\d\d:\d\d:\d\d\.\d{6}", body), "a time with microseconds"

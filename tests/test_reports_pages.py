@@ -87,3 +87,31 @@ def test_coverage_page_lists_tasks_without_projects(app, make_project, web):
     make_project("approved", code="TC-2013-001")
     page = web.as_user("office").get("/reports/coverage/").get_data(as_text=True)
     assert 'id="uncovered"' in page and "T1" in page.split('id="uncovered"')[1]
+
+
+def _badge(page, badge_id):
+    import re
+    found = re.search(rf'id="{badge_id}"[^>]*>\s*([^<]*)<', page)
+    assert found, badge_id
+    return found.group(1).strip()
+
+
+def test_home_badges_count_everything_waiting_not_the_rows_shown(app, make_project, web):
+    """The Office's escalation and duplicate badges and the PM's returned badge say how many
+    wait (the panels list the first few and link to the whole list)."""
+    from tests.risk_support import add_finding
+    project = make_project("in_construction", code="TC-2013-001")
+    for _n in range(12):
+        add_finding(app, project)
+    for n in range(10):
+        flagged = make_project("submitted", code=f"TC-2013-1{n:02d}", name=f"待审核平台{n}")
+        submission_check(app, flagged, flagged=1)
+    for n in range(11):
+        make_project("returned", code=f"TC-2013-2{n:02d}", name=f"退回的建议书{n}")
+    office = web.as_user("office").get("/").get_data(as_text=True)
+    assert _badge(office, "escalation-count") == "12"
+    assert _badge(office, "flagged-count") == "10"
+    assert "/schedule/overdue" in office and "/reviews/queue?score=" in office
+    manager = web.as_user("pm").get("/").get_data(as_text=True)
+    assert _badge(manager, "returned-count") == "11"
+    assert "/projects/list/?_flt_0_status=returned" in manager

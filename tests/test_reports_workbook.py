@@ -2,6 +2,7 @@
 who may get it; the scorecard workbook."""
 import datetime as dt
 import io
+import re
 
 import openpyxl
 
@@ -150,3 +151,16 @@ def test_high_risk_sheet_translates_values(app, make_project, runner, tmp_path):
     assert runner.invoke(args=["reports", "compliance", "--out", str(out)]).exit_code == 0
     rows = list(openpyxl.load_workbook(out)["高风险"].iter_rows(min_row=2, values_only=True))
     assert rows and (rows[0][2], rows[0][7]) == ("成本", "未处置")
+
+
+def test_the_workbook_job_page_speaks_the_users_language(app, make_project, web):
+    """The Auditor's download page names the job and what the workbook holds in Chinese and
+    the file it will save, not the job's internal name or an English summary."""
+    make_project(status="in_construction")
+    auditor = web.as_user("auditor")
+    started = auditor.get("/reports/compliance/download")
+    assert started.status_code == 302
+    page = auditor.get(started.headers["Location"]).get_data(as_text=True)
+    assert "compliance_workbook" not in page and " projects, " not in page
+    assert "合规检查工作簿" in page and "1 个项目" in page
+    assert re.search(r"compliance-[\d-]+\.xlsx", page)

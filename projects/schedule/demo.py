@@ -70,9 +70,10 @@ def _milestone_rows(row, rng, today, next_id):
     return out
 
 
-def _rebaseline(rows, project_id, rng, next_id):
+def _rebaseline(rows, project, rng, next_id, today):
     """An approved re-baseline of a long-delayed project: the open milestones' re-planned
-    dates (less a few days, so some still slip) became the baseline."""
+    dates (less a few days, so some still slip) became the baseline. Asked for while it was
+    being built (or, not started yet, in the last weeks), decided a few days later."""
     moved = [r for r in rows
              if r["status"] == "planned" and r["planned_date"] != r["baseline_date"]]
     if not moved or rng.random() < 0.4:
@@ -81,10 +82,15 @@ def _rebaseline(rows, project_id, rng, next_id):
     for r in moved:
         r["baseline_date"] = r["planned_date"] - dt.timedelta(days=rng.choice([0, 0, 0, 5, 20]))
         proposed[str(r["id"])] = r["baseline_date"].isoformat()
-    decided = utcnow()
-    return dict(id=next_id, project_id=project_id, reason=rng.choice(REBASELINE_REASONS),
-                proposed=proposed, status="approved", requested_by="pm", requested_at=decided,
-                decided_by="office", decided_at=decided, decision_comment="同意按调整后的计划执行。")
+    first = min(project["start_date"], today - dt.timedelta(days=14))
+    day = first + dt.timedelta(days=rng.randint(0, (today - first).days))
+    asked = dt.datetime.combine(day, dt.time(9, rng.randint(0, 59)))
+    decided = min(asked + dt.timedelta(days=rng.randint(1, 10)),
+                  dt.datetime.combine(today, dt.time(17, 0)))
+    return dict(id=next_id, project_id=project["id"], reason=rng.choice(REBASELINE_REASONS),
+                proposed=proposed, status="approved", requested_by="pm", requested_at=asked,
+                decided_by="office", decided_at=max(asked, decided),
+                decision_comment="同意按调整后的计划执行。")
 
 
 REBASELINE_REASONS = ["建设内容调整,经批准延长建设期。", "上级配套资金到位推迟,工期顺延。",
@@ -125,7 +131,7 @@ def seed_schedule(project_rows, rng, today: dt.date | None = None) -> tuple[int,
         if row["status"] not in s.APPROVED_OR_LATER:
             continue
         rows = _milestone_rows(row, rng, today, next_m + len(milestones))
-        rebaseline = _rebaseline(rows, row["id"], rng, next_r + len(rebaselines))
+        rebaseline = _rebaseline(rows, row, rng, next_r + len(rebaselines), today)
         if rebaseline:
             rebaselines.append(rebaseline)
         milestones += rows
@@ -138,5 +144,5 @@ def seed_schedule(project_rows, rng, today: dt.date | None = None) -> tuple[int,
     audit_inserts("milestone", milestones, at=lambda m: m["actual_date"] or min(
         today, starts[m["project_id"]] - dt.timedelta(days=20)))  # done, or planned at approval
     audit_inserts("audit_finding", findings, at=lambda f: f["raised_on"])
-    audit_inserts("rebaseline", rebaselines)
+    audit_inserts("rebaseline", rebaselines, at=lambda r: r["decided_at"])
     return len(milestones), len(findings)
