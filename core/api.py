@@ -12,8 +12,9 @@ A resource without `create`/`change`/`remove` keeps FAB's own write, its pre_* h
 DomainErrors. An HTTP error anywhere under /api/ (no such route, method not allowed, body too
 large, an id beyond the keys) answers JSON with a `message` too (`install_json_errors`).
 """
-from flask import jsonify, request
+from flask import current_app, g, jsonify, render_template, request
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
 from sqlalchemy.exc import DataError
 from flask_appbuilder import ModelRestApi
@@ -226,9 +227,24 @@ def install_json_errors(app) -> None:
     app.register_error_handler(HTTPException, _http_error)
 
 
+_PAGE_ERRORS = {
+    403: (_l("Not allowed"), _l("Your role may not open this page. Use the menu: it shows what "
+                                "your role may open.")),
+    404: (_l("Not found"), _l("There is no such page or record, or it is not visible to you.")),
+}
+
+
 def _http_error(exc: HTTPException):
-    """Under /api/ an HTTP error is JSON like every other answer there; pages keep Flask's."""
+    """Under /api/ an HTTP error is JSON like every other answer there; a page refused (403) or
+    not found (404) says so in the user's language inside the app's frame; others keep
+    Flask's."""
     if not request.path.startswith("/api/"):
+        if exc.code in _PAGE_ERRORS and getattr(current_app, "appbuilder", None) is not None \
+                and getattr(g, "user", None) is not None:  # the frame needs the user
+            title, message = _PAGE_ERRORS[exc.code]
+            return render_template("http_error.html", code=exc.code, title=title,
+                                   message=message, appbuilder=current_app.appbuilder,
+                                   base_template=current_app.appbuilder.base_template), exc.code
         return exc
     response = jsonify(message=exc.description)
     response.status_code = exc.code or 500

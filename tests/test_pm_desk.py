@@ -124,3 +124,15 @@ def test_register_a_risk_from_the_project_and_come_back(app, make_project, web):
 def test_the_auditor_has_no_import_menu(app, web):
     page = web.as_user("auditor").get("/").get_data(as_text=True)
     assert "/budgets/import" not in page and "/projects/import" not in page
+
+
+def test_a_page_the_role_may_not_open_says_so_in_chinese(app, web):
+    """An Auditor who types the import address gets a page in the app's frame that says why
+    (was werkzeug's English "Forbidden"); a missing page likewise."""
+    auditor = web.as_user("auditor")
+    refused = auditor.get("/budgets/import/")
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 403
+    assert "Forbidden" not in page and "无权访问" in page and "navbar" in page
+    missing = auditor.get("/projects/show/999999")
+    assert missing.status_code == 404 and "Not Found" not in missing.get_data(as_text=True)

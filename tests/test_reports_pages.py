@@ -112,6 +112,8 @@ def test_home_badges_count_everything_waiting_not_the_rows_shown(app, make_proje
     assert _badge(office, "escalation-count") == "12"
     assert _badge(office, "flagged-count") == "10"
     assert "/schedule/overdue" in office and "/reviews/queue?score=" in office
+    assert "未处置</a>" not in office  # the links say 查看全部, not the status 'open'
+    assert office.count("查看全部</a>") == 3
     manager = web.as_user("pm").get("/").get_data(as_text=True)
     assert _badge(manager, "returned-count") == "11"
     assert "/projects/list/?_flt_0_status=returned" in manager

@@ -113,3 +113,20 @@ def test_web_rectification_by_the_department(api, web, app, project):
     from projects.schedule.models import AuditFinding
     with app.app_context():
         assert db.session.get(AuditFinding, fid).status == "rectified"
+
+
+def test_the_auditor_raises_a_finding_from_the_project_and_comes_back(web, app, project):
+    """The project page offers the Auditor 登记审计发现 for this project (nobody else); the
+    saved finding brings the Auditor back to the project, where it is listed."""
+    assert "add-finding" not in web.as_user("pm").get(f"/projects/show/{project}").get_data(
+        as_text=True)
+    auditor = web.as_user("auditor")
+    page = auditor.get(f"/projects/show/{project}").get_data(as_text=True)
+    link = f"/findings/add?_flt_0_project={project}"
+    assert 'id="add-finding"' in page and link in page
+    deadline = (dt.date.today() + dt.timedelta(days=30)).isoformat()
+    saved = auditor.post(link, data={**FINDING, "project": str(project), "deadline": deadline})
+    assert saved.status_code == 302 and saved.headers["Location"].endswith(
+        f"/projects/show/{project}")
+    assert FINDING["description"] in auditor.get(f"/projects/show/{project}").get_data(
+        as_text=True)

@@ -192,7 +192,8 @@ def project_schedule(project) -> dict:
             "overdue": {m.id for m in project.milestones if schedule.is_overdue(m, on)},
             "variance": schedule.project_variance(project, on), "pending": pending,
             "may_keep": may_keep and user is not None, "findings": project.audit_findings,
-            "evidence": evidence.counts_by_milestone(project.id), "on": on}
+            "evidence": evidence.counts_by_milestone(project.id),
+            "may_raise_finding": user is not None and findings.is_auditor(user), "on": on}
 
 
 def department_deadlines() -> dict | None:
