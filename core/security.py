@@ -31,7 +31,9 @@ class PlanGuardUser(Audited, User):
     audit_redact = ("password",)
     department_id: Mapped[int | None] = mapped_column(
         Integer, ForeignKey("department.id", name="fk_ab_user_department"), nullable=True)
-    department = relationship("Department")
+    # loaded with the user: every page's banner names it (a lazy load was one statement more
+    # on pages where no project of the user's department had already loaded it)
+    department = relationship("Department", lazy="joined")
     # moves on at logout and password change: older session cookies are refused
     session_epoch: Mapped[int] = mapped_column(Integer, nullable=False, default=0,
                                                server_default="0")
