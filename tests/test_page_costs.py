@@ -3,27 +3,12 @@ statements whatever the portfolio's (or the project's) size, and portfolio figur
 per portfolio version, never older than the database."""
 import re
 
-from sqlalchemy import event
 
+from test_paged_pages import recorded_statements
 from tests.budget_helpers import line_of
 
 
-def _statements(app, client, url):
-    """(statements run, page text) of one load of `url`."""
-    from core.extensions import db
-    seen = []
-
-    def before(_conn, _cursor, statement, *_args):
-        seen.append(statement)
-
-    with app.app_context():
-        event.listen(db.engine, "before_cursor_execute", before)
-        try:
-            response = client.get(url)
-        finally:
-            event.remove(db.engine, "before_cursor_execute", before)
-    assert response.status_code == 200, url
-    return seen, response.get_data(as_text=True)
+_statements = recorded_statements  # one load, no warm-up: these tests count the caches' work
 
 
 def _seed(app, count, prefix):

@@ -10,13 +10,13 @@ PAGES = ["/reviews/queue", "/duplicates/", "/schedule/overdue", "/schedule/varia
          "/risk/escalation", "/reports/compliance/", "/reports/scorecard/", "/projects/list/"]
 
 
-def _statements(app, client, url):
+def recorded_statements(app, client, url):
+    """(SQL statements run, page text) of one load of `url`."""
     from core.extensions import db
-    client.get(url)  # warm: a summary is computed once per portfolio version
-    count = [0]
+    seen = []
 
-    def before(*_args, **_kwargs):
-        count[0] += 1
+    def before(_conn, _cursor, statement, *_args):
+        seen.append(statement)
 
     with app.app_context():
         event.listen(db.engine, "before_cursor_execute", before)
@@ -25,7 +25,13 @@ def _statements(app, client, url):
         finally:
             event.remove(db.engine, "before_cursor_execute", before)
     assert response.status_code == 200, url
-    return count[0], response.get_data(as_text=True)
+    return seen, response.get_data(as_text=True)
+
+
+def _statements(app, client, url):
+    client.get(url)  # warm: a summary is computed once per portfolio version
+    seen, page = recorded_statements(app, client, url)
+    return len(seen), page
 
 
 def _seed(app, count, prefix):
