@@ -74,7 +74,6 @@ class TextFeatures:
     """What the guard reads in one project's texts."""
 
     tokens: list = field(default_factory=list)  # words of what it builds (name counted twice)
-    name_tokens: list = field(default_factory=list)  # words of its name and capability tags
     used: str = ""  # the clauses naming what it uses from elsewhere or does not build
     reuses: bool = False  # it says it builds on something existing
     no_build: bool = False  # it says what it does not build (不另建 ...)
@@ -88,7 +87,7 @@ class TextFeatures:
     masked: dict = field(default_factory=dict)  # field -> text without places and numbers
 
     def as_json(self) -> dict:
-        return {"tokens": self.tokens, "name_tokens": self.name_tokens, "used": self.used, "reuses": self.reuses,
+        return {"tokens": self.tokens, "used": self.used, "reuses": self.reuses,
                 "no_build": self.no_build, "phase": self.phase, "name_stem": self.name_stem,
                 "territories": sorted(self.territories), "home": sorted(self.home),
                 "sites": sorted(self.sites),
@@ -96,7 +95,7 @@ class TextFeatures:
 
     @classmethod
     def from_json(cls, data: dict) -> "TextFeatures":
-        return cls(tokens=list(data["tokens"]), name_tokens=list(data["name_tokens"]), used=data["used"], reuses=data["reuses"],
+        return cls(tokens=list(data["tokens"]), used=data["used"], reuses=data["reuses"],
                    no_build=data["no_build"], phase=data["phase"], name_stem=data["name_stem"],
                    territories=frozenset(data["territories"]),
                    home=frozenset(data.get("home", ())), sites=frozenset(data["sites"]),
@@ -288,7 +287,7 @@ def _analyse(name: str, capabilities: tuple, description: str, department: str) 
     all_places = territories | sites
     stem = lex.phase.sub("", BRACKETS.sub("", name))
     return TextFeatures(
-        tokens=tokens, name_tokens=[w for w, _s in words(name + "。" + tags, lex)], used=used, reuses=bool(spans) and not lex.no_build.search(used),
+        tokens=tokens, used=used, reuses=bool(spans) and not lex.no_build.search(used),
         no_build=bool(lex.no_build.search(description)),
         phase=bool(lex.phase.search(name) or re.search(r"[一二三]期", description)),
         name_stem=stem, territories=frozenset(territories), home=frozenset(home),
