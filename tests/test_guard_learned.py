@@ -95,6 +95,28 @@ def test_a_paraphrase_is_flagged_with_reasons(portfolio, api, make_project):
     assert 0 < match["score"] <= 1 and match["reasons"]
 
 
+def test_a_proposal_filed_again_by_another_department_is_flagged(learned, runner, tmp_path):
+    """The plainest duplicate construction: the same text submitted by a second bureau. The
+    linear model alone scored some such copies 0.08 (its negative weight on raw overlap), so
+    the scan must flag every copy, saying they are worded the same."""
+    proposals = json.loads((DATA / "proposals.json").read_text(encoding="utf-8"))
+    departments = sorted({p["department"] for p in proposals})
+    copies = [dict(p, code=f"COPY-{p['code']}", department=next(
+        d for d in departments if d != p["department"])) for p in proposals[::4]]
+    (tmp_path / "proposals.json").write_text(json.dumps(proposals + copies, ensure_ascii=False),
+                                             encoding="utf-8")
+    result = runner.invoke(args=["projects", "import", str(tmp_path / "proposals.json"),
+                                 "--create-departments"])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(args=["projects", "duplicates", "--json"])
+    assert result.exit_code == 0, result.output
+    pairs = {(p["a"], p["b"]): p for p in json.loads(result.output)["pairs"]}
+    for copy in copies:
+        pair = pairs.get((copy["code"], copy["code"][len("COPY-"):]))
+        assert pair is not None, f"{copy['code']} not flagged"
+        assert any("worded the same" in reason or "文字" in reason for reason in pair["reasons"])
+
+
 def test_a_consumer_and_a_later_phase_are_not_flagged(portfolio, api, make_project):
     make_project(status="in_operation", **SMS)
     office = api.as_user("office")

@@ -38,7 +38,7 @@ def _vocabulary(portfolio):
     return cached[1]
 
 
-def evidence(a, b, x: np.ndarray, terms: list[str]) -> dict:
+def evidence(a, b, x: np.ndarray, terms: list[str], worded_same: float = 0.0) -> dict:
     """What the two share and what tells them apart, as data (stored with a check)."""
     fa, fb = a.features, b.features
     return {
@@ -46,6 +46,7 @@ def evidence(a, b, x: np.ndarray, terms: list[str]) -> dict:
                        "description": round(float(x[INDEX["description_cos"]]), 3),
                        "capabilities": round(float(x[INDEX["capabilities_cos"]]), 3)},
         "terms": terms,
+        "same_wording": round(float(worded_same), 3),
         "places": sorted((fa.territories | fa.sites) & (fb.territories | fb.sites)),
         "places_a": sorted(fa.territories | fa.sites), "places_b": sorted(fb.territories | fb.sites),
         "home_a": sorted(fa.home), "home_b": sorted(fb.home),
@@ -78,6 +79,9 @@ def reasons(ev: dict, contributions: np.ndarray, flagged: bool, relation: str | 
         if text and text not in said:
             said.add(text)
             result.append(text)
+    if flagged and ev.get("same_wording"):
+        result.insert(0, _("worded the same: %(share)d%% of the wording is shared",
+                           share=round(100 * ev["same_wording"])))
     if flagged:
         result += [t for t in _always(ev) if t not in said]
     elif not result:

@@ -15,7 +15,7 @@ from flask import current_app
 from core.extensions import db
 from projects.guard import embedding, explain
 from projects.guard import model as decision_model
-from projects.guard.features import FEATURES, PAIR_ONLY, pair_features, relation
+from projects.guard.features import FEATURES, PAIR_ONLY, pair_features, relation, same_wording
 from projects.guard.portfolio import rank_features
 from projects.guard.text import analyse
 from projects.guard.vectors import entry_of, guard_index, project_texts
@@ -57,11 +57,12 @@ def _decide(guard, entry, vectors) -> tuple[list[dict], list[dict]]:
         rows = np.union1d(rows, _sharing_data(portfolio, entry)).astype(np.int64)
         if not len(rows):
             return [], []
-        query = portfolio.query_side(entry, vectors, len(rows))
-        X = np.hstack([pair_features(query, portfolio.side(rows)),
+        query, candidates = portfolio.query_side(entry, vectors, len(rows)), portfolio.side(rows)
+        X = np.hstack([pair_features(query, candidates),
                        portfolio.query_ranks(entry, vectors, rows, model().background)])
         decider = model()
-        probability = decider.probability(X)
+        worded = same_wording(query, candidates, X)
+        probability = decider.decide(X, worded)
         contributions = decider.contributions(X)
         limit, cut = config["GUARD_MAX_MATCHES"], threshold()
         relations = [relation(entry, portfolio.entries[int(r)]) for r in rows]
@@ -78,7 +79,7 @@ def _decide(guard, entry, vectors) -> tuple[list[dict], list[dict]]:
                     not is_flag and len(missed) >= config["GUARD_NEAR_MISSES"]):
                 continue
             terms = explain.shared_terms(portfolio, None, int(rows[k]), a_words=query.words[k])
-            ev = explain.evidence(entry, other, X[k], terms)
+            ev = explain.evidence(entry, other, X[k], terms, worded[k])
             reasons = explain.reasons(ev, contributions[k], is_flag, rel, (entry.name, other.name))
             group = _group_key(other)
             if k in family and not direct[k]:
@@ -102,9 +103,7 @@ def _family_members(portfolio, rows, direct, relations, decider, cut) -> dict:
     if not len(hits) or not others:
         return {}
     pairs = np.array([(rows[h], rows[k]) for h in hits for k in others], dtype=np.int64)
-    X = np.hstack([pair_features(portfolio.side(pairs[:, 0]), portfolio.side(pairs[:, 1])),
-                   rank_features(portfolio, pairs, decider.background)])
-    scores = decider.probability(X)
+    scores = _pair_scores(portfolio, decider, pairs)[0]
     family = {}
     for (h, k), score in zip(((h, k) for h in hits for k in others), scores):
         partner = portfolio.entries[int(rows[h])]
@@ -194,10 +193,7 @@ def scan(explain_first: int | None = None) -> dict:
         candidates = portfolio.candidate_pairs(k, k_words)
         for start in range(0, len(candidates), SCORE_CHUNK):
             chunk = candidates[start:start + SCORE_CHUNK]
-            X = np.hstack([pair_features(portfolio.side(chunk[:, 0]),
-                                         portfolio.side(chunk[:, 1])),
-                           rank_features(portfolio, chunk, decider.background)])
-            probability = decider.probability(X)
+            probability = _pair_scores(portfolio, decider, chunk)[0]
             for n in np.nonzero(probability >= cut)[0]:
                 a, b = portfolio.entries[chunk[n, 0]], portfolio.entries[chunk[n, 1]]
                 if relation(a, b) is None:
@@ -215,11 +211,18 @@ def scan(explain_first: int | None = None) -> dict:
     return {"threshold": cut, "pairs": pairs}
 
 
+def _pair_scores(portfolio, decider, pairs: np.ndarray):
+    """(scores, features, wording overlaps) of pairs of portfolio rows."""
+    left, right = portfolio.side(pairs[:, 0]), portfolio.side(pairs[:, 1])
+    X = np.hstack([pair_features(left, right), rank_features(portfolio, pairs, decider.background)])
+    worded = same_wording(left, right, X)
+    return decider.decide(X, worded), X, worded
+
+
 def _explained(portfolio, decider, rows, a, b) -> dict:
-    pair = np.array([rows], dtype=np.int64)
-    X = np.hstack([pair_features(portfolio.side(pair[:, 0]), portfolio.side(pair[:, 1])),
-                   rank_features(portfolio, pair, decider.background)])
-    ev = explain.evidence(a, b, X[0], explain.shared_terms(portfolio, rows[0], rows[1]))
+    _scores, X, worded = _pair_scores(portfolio, decider, np.array([rows], dtype=np.int64))
+    ev = explain.evidence(a, b, X[0], explain.shared_terms(portfolio, rows[0], rows[1]),
+                          worded[0])
     return {"reasons": explain.reasons(ev, decider.contributions(X)[0], True, None,
                                        (a.name, b.name)), "evidence": ev}
 
@@ -237,11 +240,12 @@ def compare(a: Project, b: Project) -> dict:
     ranks = portfolio.query_ranks(entry_a, vectors_a, np.array([row_b]), decider.background) \
         if row_b is not None else np.zeros((1, len(FEATURES) - PAIR_ONLY), dtype=np.float32)
     X = np.hstack([pair_features(side_a, side_b), ranks])
-    score = float(decider.probability(X)[0])
+    worded = same_wording(side_a, side_b, X)
+    score = float(decider.decide(X, worded)[0])
     rel = relation(entry_a, entry_b)
     flagged = rel is None and score >= threshold()
     terms = explain.shared_terms(portfolio, None, None, side_a.words, side_b.words)
-    ev = explain.evidence(entry_a, entry_b, X[0], terms)
+    ev = explain.evidence(entry_a, entry_b, X[0], terms, worded[0])
     return {"score": round(score, 3), "threshold": threshold(), "flagged": flagged,
             "reasons": explain.reasons(ev, decider.contributions(X)[0], flagged, rel,
                                        (a.name, b.name)), "evidence": ev}

@@ -43,6 +43,15 @@ class DecisionModel:
         z = self.contributions(X).sum(axis=1) + self.intercept
         return 1.0 / (1.0 + np.exp(-z))
 
+    def decide(self, X: np.ndarray, worded_same: np.ndarray) -> np.ndarray:
+        """The score shown: the probability, raised for a pair worded the same
+        (features.same_wording) to the share of such corpus pairs that are duplicates."""
+        p = self.probability(X)
+        floor = self.info.get("same_wording_probability")
+        if floor is None:
+            return p
+        return np.where(np.asarray(worded_same) > 0, np.maximum(p, floor), p)
+
     def as_json(self) -> dict:
         return {"features": list(self.features), "mean": self.mean.round(6).tolist(),
                 "scale": self.scale.round(6).tolist(), "coef": self.coef.round(6).tolist(),

@@ -103,7 +103,7 @@ class TextFeatures:
                    masked=dict(data["masked"]))
 
 
-ANALYSIS_VERSION = "6"  # move it when analyse() changes: stored analyses are then recomputed
+ANALYSIS_VERSION = "7"  # move it when analyse() changes: stored analyses are then recomputed
 
 
 def text_hash(*texts: str) -> str:
@@ -254,7 +254,7 @@ def counts(text: str, lex: Lexicon) -> set:
 
 def mask(text: str, names: set) -> str:
     """The text without its place names and numbers: what it builds, not where or how many."""
-    for name in sorted(names, key=len, reverse=True):
+    for name in sorted(names, key=lambda n: (-len(n), n)):
         text = text.replace(name, "")
     return re.sub(r"\d+(?:\.\d+)?", "", text)
 

@@ -20,7 +20,7 @@ from sklearn.metrics import average_precision_score
 from sklearn.model_selection import GroupKFold
 
 from projects.guard.embedding import project_vectors
-from projects.guard.features import FEATURES, pair_features, relation
+from projects.guard.features import FEATURES, pair_features, relation, same_wording
 from projects.guard.model import DecisionModel
 from projects.guard.portfolio import Entry, Portfolio, background, rank_features
 from projects.guard.text import analyse
@@ -75,11 +75,13 @@ def portfolio_of(proposals: list) -> Portfolio:
     return portfolio
 
 
-def pair_matrix(portfolio: Portfolio, pairs: np.ndarray, prior=None) -> np.ndarray:
+def pair_matrix(portfolio: Portfolio, pairs: np.ndarray, prior=None):
+    """(features, wording overlaps where the pair is worded the same) of pairs of rows."""
     if not len(pairs):
-        return np.zeros((0, len(FEATURES)), dtype=np.float32)
-    return np.hstack([pair_features(portfolio.side(pairs[:, 0]), portfolio.side(pairs[:, 1])),
-                      rank_features(portfolio, pairs, prior)])
+        return np.zeros((0, len(FEATURES)), dtype=np.float32), np.zeros(0, dtype=np.float32)
+    left, right = portfolio.side(pairs[:, 0]), portfolio.side(pairs[:, 1])
+    X = np.hstack([pair_features(left, right), rank_features(portfolio, pairs, prior)])
+    return X, same_wording(left, right, X)
 
 
 def training_pairs(corpus: Corpus, portfolio: Portfolio):
@@ -138,10 +140,12 @@ def train(directory: Path = CORPUS_DIR) -> tuple[DecisionModel, dict]:
     corpus = load_corpus(directory)
     portfolios = [portfolio_of(part) for part in corpus.parts]
     prior = _pooled_background(portfolios)
-    matrices, labels, families, vetoed = [], [], [], []
+    matrices, worded, labels, families, vetoed = [], [], [], [], []
     for portfolio in portfolios:
         pairs, y_part, groups_part, _codes = training_pairs(corpus, portfolio)
-        matrices.append(pair_matrix(portfolio, pairs, prior))
+        X_part, worded_part = pair_matrix(portfolio, pairs, prior)
+        matrices.append(X_part)
+        worded.append(worded_part)
         labels.append(y_part)
         families.append(groups_part)
         vetoed.append(_vetoed(portfolio, pairs))
@@ -150,13 +154,21 @@ def train(directory: Path = CORPUS_DIR) -> tuple[DecisionModel, dict]:
     # flagged: the model is fitted on the pairs left open, and the rule's pairs count as
     # unflagged in the figures.
     vetoed = np.concatenate(vetoed)
+    # Pairs worded the same are scored at least the share of them that are duplicates
+    # (Laplace-smoothed), in the figures as in the product (DecisionModel.decide).
+    same = (np.concatenate(worded) > 0) & ~vetoed
+    same_probability = round((int(y[same].sum()) + 1) / (int(same.sum()) + 2), 3)
     oof = np.zeros(len(y))
     oof[~vetoed] = cross_validate(X[~vetoed], y[~vetoed], groups[~vetoed])
+    oof[same] = np.maximum(oof[same], same_probability)
     threshold, precision, recall = best_threshold(y, oof)
     report = {"proposals": len(corpus.proposals), "families": len(set(groups)),
               "labeled_duplicates": len(corpus.duplicates),
               "labeled_negatives": len(corpus.negatives), "training_pairs": int((~vetoed).sum()),
               "pairs_decided_by_rule": int(vetoed.sum()),
+              "same_wording_pairs": int(same.sum()),
+              "same_wording_duplicates": int(y[same].sum()),
+              "same_wording_probability": same_probability,
               "cv_folds": FOLDS, "cv_precision": round(precision, 3),
               "cv_recall": round(recall, 3),
               "cv_average_precision": round(float(average_precision_score(y, oof)), 3),
@@ -183,7 +195,7 @@ def evaluate(proposals: list, duplicates: set, model: DecisionModel) -> dict:
     """Precision and recall of the scan's decision on a labeled set (codes as in `duplicates`)."""
     portfolio = portfolio_of(proposals)
     pairs = portfolio.candidate_pairs(RETRIEVE_K, RETRIEVE_K_WORDS)
-    p = model.probability(pair_matrix(portfolio, pairs, model.background))
+    p = model.decide(*pair_matrix(portfolio, pairs, model.background))
     p[_vetoed(portfolio, pairs)] = 0.0
     found = {tuple(sorted((portfolio.entries[i].code, portfolio.entries[j].code)))
              for (i, j), score in zip(pairs.tolist(), p) if score >= model.threshold}
