@@ -10,6 +10,7 @@ Computed in bulk for many pairs at once (a check scores its candidates, the scan
 candidate pair) from two aligned `Side`s. The decision model (model.py) turns them into a
 probability, and explain.py turns the ones that drove it into reasons.
 """
+import os
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,12 +25,15 @@ FEATURES = (
     "words_mutual_nearest", "words_nearest_either", "words_log_rank", "words_margin",
 )
 PAIR_ONLY = len(FEATURES) - 8  # the last eight read the portfolio: portfolio.rank_features
-# One proposal filed twice: this share (Dice) of the wording's character pairs in common, and no
-# different place or site named. The linear model cannot be trusted there: the corpus' near
-# copies for other sites taught it a negative weight on raw overlap, so an exact copy filed by
-# another department scored below the threshold. Measured on the corpus (training report).
+# One proposal filed twice: this share (Dice) of the wording's character pairs in common, and
+# neither side names a place, site or figure the other lacks (the same system for another
+# township or school differs exactly there). The linear model cannot be trusted on such pairs:
+# the corpus' near copies for other sites taught it a negative weight on raw overlap, so an
+# exact copy filed by another department scored below the threshold. Measured on the corpus
+# (training report).
 SAME_WORDING = 0.8
 WORDING_GATE = 0.5  # the masked character cosine below which the wording is not compared
+KIND_ENDING = 4  # names ending alike over this many characters but led by their own words
 
 
 @dataclass
@@ -91,16 +95,34 @@ def _worded(features) -> str:
 
 def same_wording(left: Side, right: Side, X: np.ndarray) -> np.ndarray:
     """(m,) the wording overlap of each pair where it says "filed twice" (SAME_WORDING or
-    more, no conflict of place or site), else 0."""
+    more, no conflict of place or site, no place or figure of its own on either side), else 0."""
     out = np.zeros(len(left.meta), dtype=np.float32)
     chars, places, sites = (FEATURES.index(f) for f in
                             ("chars_cos", "territory_conflict", "site_conflict"))
     open_ = (X[:, chars] >= WORDING_GATE) & (X[:, places] == 0) & (X[:, sites] == 0)
     for k in np.flatnonzero(open_):
-        overlap = wording(left.meta[k][0], right.meta[k][0])
+        fa, fb = left.meta[k][0], right.meta[k][0]
+        if not (_nested(fa.territories | fa.sites, fb.territories | fb.sites)
+                and _nested(fa.counts, fb.counts)) \
+                or _another_unit(left.meta[k][4], right.meta[k][4]):
+            continue
+        overlap = wording(fa, fb)
         if overlap >= SAME_WORDING:
             out[k] = overlap
     return out
+
+
+def _another_unit(name_a: str, name_b: str) -> bool:
+    """The same kind of system for another unit: the names end alike (城东片区 / 城南片区 +
+    交通违法电子抓拍系统, 第七小学 / 实验中学 + 营养餐食堂监管系统) and each starts with
+    words of its own, a site the place reader may not know."""
+    ending = len(os.path.commonprefix([name_a[::-1], name_b[::-1]]))
+    return ending >= KIND_ENDING and ending < min(len(name_a), len(name_b))
+
+
+def _nested(a, b) -> bool:
+    """One set holds the other: neither side names something of its own."""
+    return a <= b or b <= a
 
 
 def _at_level(territories, wanted: str) -> set:
