@@ -82,6 +82,13 @@ def pair_features(left: Side, right: Side) -> np.ndarray:
     return out
 
 
+def pair_matrix(left: Side, right: Side, ranks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(features, wording overlaps) of row-aligned pairs: pair_features beside the portfolio's
+    rank features, and same_wording of each pair; DecisionModel.decide takes both."""
+    X = np.hstack([pair_features(left, right), ranks])
+    return X, same_wording(left, right, X)
+
+
 def wording(fa, fb) -> float:
     """The share of character pairs the two raw texts (name, description, tags) have in
     common (Dice): places and numbers included, so another site's copy is not the same."""

@@ -15,8 +15,7 @@ from flask import current_app
 from core.extensions import db
 from projects.guard import embedding, explain
 from projects.guard import model as decision_model
-from projects.guard.features import FEATURES, PAIR_ONLY, pair_features, relation, same_wording
-from projects.guard.portfolio import rank_features
+from projects.guard.features import FEATURES, PAIR_ONLY, pair_matrix, relation
 from projects.guard.text import analyse
 from projects.guard.vectors import entry_of, guard_index, project_texts
 from projects.models import Project
@@ -57,11 +56,10 @@ def _decide(guard, entry, vectors) -> tuple[list[dict], list[dict]]:
         rows = np.union1d(rows, _sharing_data(portfolio, entry)).astype(np.int64)
         if not len(rows):
             return [], []
-        query, candidates = portfolio.query_side(entry, vectors, len(rows)), portfolio.side(rows)
-        X = np.hstack([pair_features(query, candidates),
-                       portfolio.query_ranks(entry, vectors, rows, model().background)])
         decider = model()
-        worded = same_wording(query, candidates, X)
+        query = portfolio.query_side(entry, vectors, len(rows))
+        X, worded = pair_matrix(query, portfolio.side(rows),
+                                portfolio.query_ranks(entry, vectors, rows, decider.background))
         probability = decider.decide(X, worded)
         contributions = decider.contributions(X)
         limit, cut = config["GUARD_MAX_MATCHES"], threshold()
@@ -213,9 +211,7 @@ def scan(explain_first: int | None = None) -> dict:
 
 def _pair_scores(portfolio, decider, pairs: np.ndarray):
     """(scores, features, wording overlaps) of pairs of portfolio rows."""
-    left, right = portfolio.side(pairs[:, 0]), portfolio.side(pairs[:, 1])
-    X = np.hstack([pair_features(left, right), rank_features(portfolio, pairs, decider.background)])
-    worded = same_wording(left, right, X)
+    X, worded = portfolio.matrix(pairs, decider.background)
     return decider.decide(X, worded), X, worded
 
 
@@ -239,8 +235,7 @@ def compare(a: Project, b: Project) -> dict:
     decider = model()
     ranks = portfolio.query_ranks(entry_a, vectors_a, np.array([row_b]), decider.background) \
         if row_b is not None else np.zeros((1, len(FEATURES) - PAIR_ONLY), dtype=np.float32)
-    X = np.hstack([pair_features(side_a, side_b), ranks])
-    worded = same_wording(side_a, side_b, X)
+    X, worded = pair_matrix(side_a, side_b, ranks)
     score = float(decider.decide(X, worded)[0])
     rel = relation(entry_a, entry_b)
     flagged = rel is None and score >= threshold()

@@ -13,7 +13,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from projects.guard.features import Side
+from projects.guard.features import FEATURES, Side, pair_matrix
 from projects.guard.text import TextFeatures
 
 REFIT_GROWTH = 1.5  # refit the TF-IDF vocabularies when the portfolio grew by half
@@ -258,6 +258,13 @@ class Portfolio:
         rows = np.asarray(rows, dtype=np.int64)
         return Side(self.vectors[rows], self.words[rows], self.chars[rows],
                     [self.entries[i].meta for i in rows])
+
+    def matrix(self, pairs: np.ndarray, background=None) -> tuple[np.ndarray, np.ndarray]:
+        """features.pair_matrix of pairs of rows of the portfolio."""
+        if not len(pairs):
+            return np.zeros((0, len(FEATURES)), dtype=np.float32), np.zeros(0, dtype=np.float32)
+        return pair_matrix(self.side(pairs[:, 0]), self.side(pairs[:, 1]),
+                           rank_features(self, pairs, background))
 
     def query_side(self, entry: Entry, vectors: np.ndarray, repeat: int) -> Side:
         """The proposal under check, repeated to align with `repeat` candidates."""

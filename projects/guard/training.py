@@ -20,9 +20,9 @@ from sklearn.metrics import average_precision_score
 from sklearn.model_selection import GroupKFold
 
 from projects.guard.embedding import project_vectors
-from projects.guard.features import FEATURES, pair_features, relation, same_wording
+from projects.guard.features import FEATURES, relation
 from projects.guard.model import DecisionModel
-from projects.guard.portfolio import Entry, Portfolio, background, rank_features
+from projects.guard.portfolio import Entry, Portfolio, background
 from projects.guard.text import analyse
 
 CORPUS_DIR = Path(__file__).resolve().parents[2] / "data" / "guard_corpus"
@@ -73,15 +73,6 @@ def portfolio_of(proposals: list) -> Portfolio:
     portfolio = Portfolio()
     portfolio.build(entries, project_vectors([e.features for e in entries]))
     return portfolio
-
-
-def pair_matrix(portfolio: Portfolio, pairs: np.ndarray, prior=None):
-    """(features, wording overlaps where the pair is worded the same) of pairs of rows."""
-    if not len(pairs):
-        return np.zeros((0, len(FEATURES)), dtype=np.float32), np.zeros(0, dtype=np.float32)
-    left, right = portfolio.side(pairs[:, 0]), portfolio.side(pairs[:, 1])
-    X = np.hstack([pair_features(left, right), rank_features(portfolio, pairs, prior)])
-    return X, same_wording(left, right, X)
 
 
 def training_pairs(corpus: Corpus, portfolio: Portfolio):
@@ -143,7 +134,7 @@ def train(directory: Path = CORPUS_DIR) -> tuple[DecisionModel, dict]:
     matrices, worded, labels, families, vetoed = [], [], [], [], []
     for portfolio in portfolios:
         pairs, y_part, groups_part, _codes = training_pairs(corpus, portfolio)
-        X_part, worded_part = pair_matrix(portfolio, pairs, prior)
+        X_part, worded_part = portfolio.matrix(pairs, prior)
         matrices.append(X_part)
         worded.append(worded_part)
         labels.append(y_part)
@@ -195,7 +186,7 @@ def evaluate(proposals: list, duplicates: set, model: DecisionModel) -> dict:
     """Precision and recall of the scan's decision on a labeled set (codes as in `duplicates`)."""
     portfolio = portfolio_of(proposals)
     pairs = portfolio.candidate_pairs(RETRIEVE_K, RETRIEVE_K_WORDS)
-    p = model.decide(*pair_matrix(portfolio, pairs, model.background))
+    p = model.decide(*portfolio.matrix(pairs, model.background))
     p[_vetoed(portfolio, pairs)] = 0.0
     found = {tuple(sorted((portfolio.entries[i].code, portfolio.entries[j].code)))
              for (i, j), score in zip(pairs.tolist(), p) if score >= model.threshold}

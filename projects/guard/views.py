@@ -15,7 +15,7 @@ from core import clock
 from core.extensions import db
 from core.paging import page_args
 from core.scoping import Scoped, Visible
-from core.security import current_user, is_department_scoped
+from core.security import current_user
 from core.viewhelpers import ServiceCheckedView
 from projects import enums as s
 from projects import reviews
@@ -25,7 +25,7 @@ from projects.guard.disclosure import visible_stored
 from projects.guard.items import check_data_item_move
 from projects.guard.models import DataItem, DuplicateCheck
 from projects.models import Project
-from projects.services import can_see, project_query
+from projects.services import can_see
 
 
 class ReviewQueueView(BaseView):
