@@ -35,10 +35,22 @@ def csv_response(filename: str, headers: list, rows) -> Response:
                     headers={"Content-Disposition": _disposition(filename)})
 
 
+def print_setup(sheet, header_row=None):
+    """Print as A4 landscape, fit to the page width, the header row on every page."""
+    sheet.set_paper(9)
+    sheet.set_landscape()
+    sheet.fit_to_pages(1, 0)
+    sheet.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.5)
+    if header_row is not None:
+        sheet.repeat_rows(header_row)
+    sheet.set_footer("&C&P / &N")
+
+
 def write_sheet(workbook, name: str, headers: list, rows, widths=None):
     """One sheet with a bold frozen header row, filters, dates and money formatted; every text
-    cell written as a string, never as a formula."""
+    cell written as a string, never as a formula; printed landscape at page width."""
     sheet = workbook.add_worksheet(name)
+    print_setup(sheet, 0)
     bold = workbook.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
     money = workbook.add_format({"num_format": "#,##0.00"})
     day = workbook.add_format({"num_format": "yyyy-mm-dd"})

@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 
 from budgets.models import FundingLine
 from core import clock, registry
+from core.export import print_setup
 from core.extensions import db
 from plan.models import Department
 from projects.enums import STATUSES
@@ -61,17 +62,6 @@ class Writer:
         self.green = add({"bg_color": "#C6EFCE", "font_color": "#006100"})
         self.grey = add({"font_color": "#808080"})
 
-    @staticmethod
-    def page_setup(sheet, header_row=None):
-        """Print as A4 landscape, fit to the page width, the header row on every page."""
-        sheet.set_paper(9)
-        sheet.set_landscape()
-        sheet.fit_to_pages(1, 0)
-        sheet.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.5)
-        if header_row is not None:
-            sheet.repeat_rows(header_row)
-        sheet.set_footer("&C&P / &N")
-
     def cell(self, sheet, row, col, value, fmt=None):
         if value is None:
             return
@@ -109,7 +99,7 @@ class Writer:
                 self.cell(sheet, last, col, value[0] if isinstance(value, tuple) else value, fmt)
         sheet.freeze_panes(start + 1, freeze_cols)
         sheet.autofilter(start, 0, max(last, start + 1), len(headers) - 1)
-        self.page_setup(sheet, start)
+        print_setup(sheet, start)
         return sheet, last
 
 
@@ -140,7 +130,7 @@ def write_compliance_workbook(target, filters: Filters | None = None,
 
 def _summary(w, result, filters, on):
     sheet = w.book.add_worksheet(_("Summary"))
-    w.page_setup(sheet)
+    print_setup(sheet)
     sheet.set_column(0, 0, 12)
     sheet.set_column(1, 1, 34)
     sheet.set_column(2, 6, 11)

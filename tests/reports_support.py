@@ -62,3 +62,14 @@ def outcomes(app, rule_id, on=TODAY, **filters):
         result = evaluate(Filters(**filters), on=on)
         return {code: (result.outcome(rule_id, pid), result.evidence[rule_id].get(pid, ""))
                 for pid, code, *_rest in result.projects}
+
+
+def assert_prints_at_page_width(sheet, header_repeated=True):
+    """An openpyxl sheet prints A4 landscape, one page wide (Excel's default 1 is left out),
+    any length, its header row on every page."""
+    setup = sheet.page_setup
+    assert setup.orientation == "landscape", sheet.title
+    assert sheet.sheet_properties.pageSetUpPr.fitToPage and setup.fitToWidth in (None, 1)
+    assert setup.fitToHeight == 0 and setup.paperSize == 9
+    if header_repeated:
+        assert sheet.print_title_rows.replace("$", "") == "1:1", sheet.title

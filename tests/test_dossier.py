@@ -7,6 +7,7 @@ import openpyxl
 
 from conftest import fund_fully
 from core.extensions import db
+from tests.reports_support import assert_prints_at_page_width
 
 
 def _story(app, make_project, api):
@@ -49,6 +50,7 @@ def test_the_dossier_filters_and_exports(app, make_project, api, web):
     sheet = openpyxl.load_workbook(io.BytesIO(response.data)).active
     values = [[c.value for c in row] for row in sheet.iter_rows()]
     assert values[0][0].startswith("时间") and len(values) > 5
+    assert_prints_at_page_width(sheet)
     printed = auditor.get(f"/dossier/{project_id}/print").get_data(as_text=True)
     assert "A4 landscape" in printed and "navbar" not in printed and "请补充整合方案" in printed
 

@@ -6,7 +6,7 @@ import re
 
 import openpyxl
 
-from tests.reports_support import line, milestone
+from tests.reports_support import assert_prints_at_page_width, line, milestone
 
 
 def _failing_portfolio(app, make_project):
@@ -126,12 +126,8 @@ def test_a_department_workbook_is_scoped_on_every_sheet_and_prints(app, make_pro
     book = openpyxl.load_workbook(io.BytesIO(response.data))
     for name in book.sheetnames:
         sheet = book[name]
-        assert sheet.page_setup.orientation == "landscape", name
-        setup = sheet.page_setup  # one page wide (Excel's default 1 is left out), any length
-        assert sheet.sheet_properties.pageSetUpPr.fitToPage and setup.fitToWidth in (None, 1)
-        assert setup.fitToHeight == 0 and setup.paperSize == 9
+        assert_prints_at_page_width(sheet, header_repeated=name != "汇总")
         if name != "汇总":
-            assert sheet.print_title_rows.replace("$", "") == "1:1", name
             text = " ".join(str(v) for row in sheet.iter_rows(values_only=True) for v in row
                             if v is not None)
             assert "TC-2013-001" not in text, name
