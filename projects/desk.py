@@ -72,11 +72,17 @@ def shown_check(project: Project, check_id) -> DuplicateCheck | None:
 
 
 def families(matches: list[dict]) -> list[dict]:
-    """Matches grouped by system, best first; a group's key is its first match's code."""
-    groups: dict[str, dict] = {}
+    """Matches grouped by system (one department's phases of one name), best first; a group's
+    key is its first match's code. The same system of another department or county is a
+    group of its own: it is settled on its own grounds."""
+    ids = [m["project_id"] for m in matches if m.get("project_id")]
+    department = dict(db.session.execute(
+        select(Project.id, Project.department_id).where(Project.id.in_(ids))).all()) if ids else {}
+    groups: dict[tuple, dict] = {}
     for match in matches:
         stem = family_key(match.get("name", ""))
-        group = groups.setdefault(stem, {"key": match["code"], "name": stem, "matches": []})
+        group = groups.setdefault((department.get(match.get("project_id")), stem),
+                                  {"key": match["code"], "name": stem, "matches": []})
         group["matches"].append(match)
     return list(groups.values())
 
@@ -115,9 +121,11 @@ def form_groups(project: Project, matches: list[dict], entered=None) -> list[dic
     rows = []
     for group in families(matches):
         kept = [carried(m, earlier) for m in group["matches"]]
-        first = next((c for c in kept if c), None)
+        # Prefilled only when the earlier stage settled every carried match alike.
+        settled = {(c["kind"], c["text"]) for c in kept if c}
+        first = next((c for c in kept if c), None) if len(settled) == 1 else None
         row = dict(group, kind=(first or {}).get("kind", ""), text=(first or {}).get("text", ""),
-                   carried_from=(first or {}).get("stage") if all(kept) else None,
+                   carried_from=first.get("stage") if first and all(kept) else None,
                    reused=sorted(reused & {m["code"] for m in group["matches"]}))
         if row["reused"] and not row["kind"]:
             row["kind"] = REUSE

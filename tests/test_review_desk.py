@@ -131,6 +131,37 @@ def test_one_entry_covers_a_family_of_matches(web, app, make_project):
         assert all(v["kind"] == "later_phase" for v in frozen["settlements"].values())
 
 
+def test_the_same_system_of_another_department_is_settled_on_its_own(web, app, make_project):
+    """Two SMS platforms of the same name, one of each bureau: two entries, not "2 phases"."""
+    make_project(status="in_operation", **dict(SMS_PHASE_2, department="市公安局"))
+    project_id = _in_review_at_proposal(app, make_project)
+    page = web.as_user("office").get(f"/projects/show/{project_id}").get_data(as_text=True)
+    assert page.count('class="form-group settlement') == 2
+    assert "个阶段共用一条说明" not in page
+
+
+def test_a_family_settled_two_ways_earlier_is_not_prefilled_with_one_of_them(app):
+    from types import SimpleNamespace
+
+    from projects.desk import form_groups
+    earlier = SimpleNamespace(decision="approve", stage="proposal", duplicate_check={
+        "matches": [{"code": "A1", "score": 0.6}, {"code": "A2", "score": 0.6}],
+        "justifications": {"A1": "依托该平台", "A2": "不同内容"},
+        "settlements": {"A1": {"kind": "reuse", "text": "依托该平台"},
+                        "A2": {"kind": "not_duplicate", "text": "不同内容"}}})
+    project = SimpleNamespace(reviews=[earlier], reuses=[])
+    matches = [{"code": "A1", "name": "全市视频会议系统", "score": 0.6},
+               {"code": "A2", "name": "全市视频会议系统二期", "score": 0.6}]
+    with app.app_context():
+        (row,) = form_groups(project, matches)
+        assert (row["kind"], row["text"], row["carried_from"]) == ("", "", None)
+        project.reviews[0].duplicate_check["settlements"]["A2"] = {"kind": "reuse",
+                                                                   "text": "依托该平台"}
+        project.reviews[0].duplicate_check["justifications"]["A2"] = "依托该平台"
+        (row,) = form_groups(project, matches)
+        assert (row["kind"], row["carried_from"]) == ("reuse", "proposal")
+
+
 def test_family_key_strips_phase_words():
     from projects.desk import family_key
     assert family_key("全市政务短信服务平台二期") == family_key("全市政务短信服务平台（一期）")
