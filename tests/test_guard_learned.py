@@ -13,6 +13,7 @@ from core.extensions import db
 from test_guard import SMS, SMS_AGAIN, SMS_CONSUMER
 
 DATA = Path(__file__).parent / "data"
+SAMPLES = json.loads((DATA / "proposals.json").read_text(encoding="utf-8"))
 
 
 @pytest.fixture
@@ -95,26 +96,45 @@ def test_a_paraphrase_is_flagged_with_reasons(portfolio, api, make_project):
     assert 0 < match["score"] <= 1 and match["reasons"]
 
 
-def test_a_proposal_filed_again_by_another_department_is_flagged(learned, runner, tmp_path):
-    """The plainest duplicate construction: the same text submitted by a second bureau. The
-    linear model alone scored some such copies 0.08 (its negative weight on raw overlap), so
-    the scan must flag every copy, saying they are worded the same."""
-    proposals = json.loads((DATA / "proposals.json").read_text(encoding="utf-8"))
-    departments = sorted({p["department"] for p in proposals})
-    copies = [dict(p, code=f"COPY-{p['code']}", department=next(
-        d for d in departments if d != p["department"])) for p in proposals[::4]]
-    (tmp_path / "proposals.json").write_text(json.dumps(proposals + copies, ensure_ascii=False),
+def _scanned_with(extra: list[dict], runner, tmp_path) -> dict:
+    """The CLI scan's pairs {(a, b): pair} of the samples and `extra`, imported together."""
+    (tmp_path / "proposals.json").write_text(json.dumps(SAMPLES + extra, ensure_ascii=False),
                                              encoding="utf-8")
     result = runner.invoke(args=["projects", "import", str(tmp_path / "proposals.json"),
                                  "--create-departments"])
     assert result.exit_code == 0, result.output
     result = runner.invoke(args=["projects", "duplicates", "--json"])
     assert result.exit_code == 0, result.output
-    pairs = {(p["a"], p["b"]): p for p in json.loads(result.output)["pairs"]}
+    return {(p["a"], p["b"]): p for p in json.loads(result.output)["pairs"]}
+
+
+def test_a_proposal_filed_again_by_another_department_is_flagged(learned, runner, tmp_path):
+    """The plainest duplicate construction: the same text submitted by a second bureau. The
+    linear model alone scored some such copies 0.08 (its negative weight on raw overlap), so
+    the scan must flag every copy, saying they are worded the same."""
+    departments = sorted({p["department"] for p in SAMPLES})
+    copies = [dict(p, code=f"COPY-{p['code']}", department=next(
+        d for d in departments if d != p["department"])) for p in SAMPLES[::4]]
+    pairs = _scanned_with(copies, runner, tmp_path)
     for copy in copies:
         pair = pairs.get((copy["code"], copy["code"][len("COPY-"):]))
         assert pair is not None, f"{copy['code']} not flagged"
         assert any("worded the same" in reason or "文字" in reason for reason in pair["reasons"])
+
+
+def test_the_same_community_system_of_two_counties_is_not_flagged(learned, runner, tmp_path):
+    """Each county builds its own grid system for its own 北园社区: the same text, two systems.
+    A community (社区) or an industrial park (园区) is a site, not a district (区) both share."""
+    system = {"name": "北园社区网格化服务管理系统", "plan_task": "T4", "category": "application",
+              "budget_total": 900000, "start_date": "2013-03-01", "end_date": "2013-12-31",
+              "capabilities": ["网格化管理", "诉求受理"],
+              "description": "建设北园社区网格化服务管理系统:将北园社区划分为18个服务网格,每格"
+                             "配备网格员和手持巡查终端,采集辖区人、房、事、物基础信息,群众诉求"
+                             "就地受理、分级流转。"}
+    counties = [dict(system, code=f"GRID-{n}", department=f"{county}民政局")
+                for n, county in enumerate(("额敏县", "裕民县"))]
+    pairs = _scanned_with(counties, runner, tmp_path)
+    assert ("GRID-0", "GRID-1") not in pairs
 
 
 def test_a_consumer_and_a_later_phase_are_not_flagged(portfolio, api, make_project):
@@ -171,6 +191,7 @@ def test_neighbours_kept_across_changes_equal_a_fresh_reading():
     rng = np.random.default_rng(7)
     vectors = rng.normal(size=(260, 3, 384)).astype(np.float32)
     vectors /= np.linalg.norm(vectors, axis=2, keepdims=True)
+    vectors[210:215] = vectors[10:15]  # the same texts filed again later
 
     def entry(i):
         return Entry(id=i, code=f"X-{i}", name=f"系统{i}", department_id=None, task=None,
@@ -196,3 +217,4 @@ def test_neighbours_kept_across_changes_equal_a_fresh_reading():
         _rows, again = fresh.nearest(live, kind)
         assert np.allclose(kept, again, atol=1e-5)
         assert not np.isin(kept_rows, removed_rows).any()
+        assert not ({10, 210} & set(kept_rows[list(live).index(10)]))  # nor its own copy

@@ -186,16 +186,19 @@ class Portfolio:
 
     def similarities(self, kind: str, rows) -> np.ndarray:
         """(len(rows), n) similarities of rows to every row, by meaning or by words; removed
-        rows and each row itself are -1, so they are nobody's neighbour."""
+        rows, each row itself and the copies of its text (the same system filed again, a
+        meaning cosine of SAME_TEXT) are -1, so they are not its neighbours: a text filed in
+        many places must not push its reworded duplicate out of its neighbourhood."""
         memo = self._memo()
         rows = np.asarray(rows, dtype=np.int64)
+        meaning = memo["meaning"][rows] @ memo["meaning"].T
         if kind == "meaning":
-            vectors = memo["meaning"]
-            sims = vectors[rows] @ vectors.T
+            sims = meaning.copy()
         else:
             if memo["words_t"] is None:
                 memo["words_t"] = self.words.T.tocsr()
             sims = (self.words[rows] @ memo["words_t"]).toarray().astype(np.float32)
+        sims[meaning >= SAME_TEXT] = -1  # copies of its text: they would hide its duplicate
         sims[:, ~memo["live"]] = -1
         sims[np.arange(len(rows)), rows] = -1
         return sims
@@ -204,10 +207,12 @@ class Portfolio:
         """One row's similarities to every row (as similarities(), without the transposed
         word matrix a block needs)."""
         memo = self._memo()
+        meaning = memo["meaning"] @ memo["meaning"][row]
         if kind == "meaning":
-            sims = memo["meaning"] @ memo["meaning"][row]
+            sims = meaning.copy()
         else:
             sims = np.asarray((self.words @ self.words[row].T).todense(), dtype=np.float32).ravel()
+        sims[meaning >= SAME_TEXT] = -1
         sims[~memo["live"]] = -1
         sims[row] = -1
         return sims
@@ -241,6 +246,7 @@ class Portfolio:
                 sims = np.asarray((self.words @ self.query_words(entry).T).todense(),
                                   dtype=np.float32).ravel()
             sims[~memo["live"]] = -1
+            sims[meaning_of_query >= SAME_TEXT] = -1  # copies of it, as in similarities()
             if own_row is not None:
                 sims[own_row] = -1
             near_rows, near_sims = _best(sims[None, :])

@@ -22,7 +22,7 @@ _tokenizer = jieba.Tokenizer()
 LEXICON_FILE = Path(__file__).resolve().parents[2] / "data" / "guard_lexicon.json"
 CLAUSE_SPLIT = re.compile(r"[，,。;；：:!！?？\n、]")
 SENTENCE_END = "，,。;；：:!！?？\n"
-TERRITORY_SUFFIXES = ("省", "市", "州", "地区", "盟", "县", "旗", "区")
+TERRITORY_SUFFIXES = ("省", "市", "州", "地区", "盟", "县", "旗", "区", "新区")  # 新区: a district
 PREFECTURE_SUFFIXES = ("地区", "市", "州", "盟")
 COUNTY_SUFFIXES = ("县", "旗", "区")  # places of one level: two of them never overlap
 # A word that cannot head a place name before a bare suffix (上传 + 县, 由县 + 医院): jieba
@@ -103,7 +103,7 @@ class TextFeatures:
                    masked=dict(data["masked"]))
 
 
-ANALYSIS_VERSION = "7"  # move it when analyse() changes: stored analyses are then recomputed
+ANALYSIS_VERSION = "8"  # move it when analyse() changes: stored analyses are then recomputed
 
 
 def text_hash(*texts: str) -> str:
@@ -170,8 +170,25 @@ def places(text: str, lex: Lexicon) -> tuple[set, set]:
             candidate = token
         if candidate and candidate not in lex.generic and _is_name(candidate, lex) \
                 and not _numbered(candidate, lex):
-            (territories if candidate.endswith(TERRITORY_SUFFIXES) else sites).add(candidate)
+            (territories if _is_territory(candidate, lex) else sites).add(candidate)
     return territories, sites
+
+
+def _outermost(territories: set) -> set:
+    """Without the places that are the tail of another one found (乌拉县 read inside
+    乌兰乌拉县 when jieba splits a name it does not know): one county, not two."""
+    return {t for t in territories if not any(o != t and o.endswith(t) for o in territories)}
+
+
+def _is_territory(place: str, lex: Lexicon) -> bool:
+    """A place is of the kind its longest suffix says: 北园社区 and 化工园区 end in 社区 and
+    园区 (sites), not in 区 (a district)."""
+    return _suffix(place, lex) in TERRITORY_SUFFIXES
+
+
+def _suffix(place: str, lex: Lexicon) -> str:
+    """The longest place suffix the word ends in (lex.suffixes is longest first), or ""."""
+    return next((s for s in lex.suffixes if place.endswith(s)), "")
 
 
 @lru_cache(maxsize=1)
@@ -216,7 +233,7 @@ def _may_head_a_place(word: str, lex: Lexicon) -> bool:
 
 def _numbered(place: str, lex: Lexicon) -> bool:
     """四县, 两区: a count of places, not a place."""
-    suffix = next((s for s in lex.suffixes if place.endswith(s)), "")
+    suffix = _suffix(place, lex)
     stem = place[:len(place) - len(suffix)] if suffix else place
     return bool(stem) and stem[-1] in NUMERALS
 
@@ -282,8 +299,8 @@ def _analyse(name: str, capabilities: tuple, description: str, department: str) 
         if text in (department, name):
             home |= t
     from_department = department_territory(department, lex) - territories
-    territories |= from_department
-    home |= from_department
+    territories = _outermost(territories | from_department)
+    home = _outermost(home | from_department)
     all_places = territories | sites
     stem = lex.phase.sub("", BRACKETS.sub("", name))
     return TextFeatures(
