@@ -13,7 +13,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from projects.guard.features import FEATURES, Side, pair_matrix
+from projects.guard.features import FEATURES, Side, _at_level, pair_matrix
 from projects.guard.text import TextFeatures
 
 REFIT_GROWTH = 1.5  # refit the TF-IDF vocabularies when the portfolio grew by half
@@ -64,6 +64,7 @@ class Portfolio:
         self.row_of: dict[int, int] = {}
         self.vectors = np.zeros((0, 3, dim), dtype=np.float16)
         self.unit = np.zeros((0, dim), dtype=np.float32)
+        self.text_keys = np.zeros(0, dtype=np.int64)  # rows with equal keys hold the same text
         self.words_vectorizer = self.chars_vectorizer = None
         self.words = self.chars = None
         self.fitted_size = 0
@@ -83,6 +84,7 @@ class Portfolio:
             self.row_of = {e.id: i for i, e in enumerate(entries)}
             self.vectors = np.asarray(vectors, dtype=np.float16).reshape(len(entries), 3, -1)
             self.unit = unit_rows(self.vectors)
+            self.text_keys = np.array([_text_key(v) for v in self.vectors], dtype=np.int64)
             self._refit()
             self._near = {kind: _Neighbours(len(self.entries)) for kind in KINDS}
             self.generation += 1
@@ -129,6 +131,7 @@ class Portfolio:
             block = np.asarray(vectors, dtype=np.float16).reshape(1, 3, -1)
             self.vectors = np.concatenate([self.vectors, block])
             self.unit = np.concatenate([self.unit, unit_rows(block)])
+            self.text_keys = np.append(self.text_keys, _text_key(block[0]))
             refit = len(self.row_of) < SMALL or len(self.row_of) > REFIT_GROWTH * self.fitted_size
             if refit:
                 self._refit()
@@ -140,7 +143,7 @@ class Portfolio:
                 near.grow()
                 if kind == "words" and refit:
                     near.forget_all()  # new vocabulary: new word similarities
-                else:
+                elif self._memo()["distinct"][row]:
                     near.offer(row, self._similarities_to(kind, row))
 
     def remove(self, project_id: int) -> None:
@@ -174,21 +177,26 @@ class Portfolio:
         return self._memo()["live"]
 
     def _memo(self) -> dict:
-        """Per-generation reading caches: vectors of live rows and each row's neighbours."""
+        """Per-generation reading caches: vectors of live rows, which live rows stand for
+        their text (the first of its copies), the transposed word matrix."""
         cached = getattr(self, "_cache", None)
         if cached is None or cached["generation"] != self.generation:
             live = np.array([e is not None for e in self.entries], dtype=bool)
             vectors = self.vectors[:, 1].astype(np.float32)
             vectors[~live] = 0
+            rows = np.flatnonzero(live)
+            distinct = np.zeros(len(live), dtype=bool)
+            distinct[rows[np.unique(self.text_keys[rows], return_index=True)[1]]] = True
             cached = self._cache = {"generation": self.generation, "meaning": vectors,
-                                    "live": live, "words_t": None}
+                                    "live": live, "distinct": distinct, "words_t": None}
         return cached
 
     def similarities(self, kind: str, rows) -> np.ndarray:
         """(len(rows), n) similarities of rows to every row, by meaning or by words; removed
-        rows, each row itself and the copies of its text (the same system filed again, a
-        meaning cosine of SAME_TEXT) are -1, so they are not its neighbours: a text filed in
-        many places must not push its reworded duplicate out of its neighbourhood."""
+        rows, each row itself, the copies of its text (the same system filed again, a
+        meaning cosine of SAME_TEXT) and all but the first row of every other text are -1:
+        a text filed in many places is one neighbour, and never its own, so its copies do
+        not push its reworded duplicate out of its neighbourhood."""
         memo = self._memo()
         rows = np.asarray(rows, dtype=np.int64)
         meaning = memo["meaning"][rows] @ memo["meaning"].T
@@ -199,7 +207,7 @@ class Portfolio:
                 memo["words_t"] = self.words.T.tocsr()
             sims = (self.words[rows] @ memo["words_t"]).toarray().astype(np.float32)
         sims[meaning >= SAME_TEXT] = -1  # copies of its text: they would hide its duplicate
-        sims[:, ~memo["live"]] = -1
+        sims[:, ~memo["distinct"]] = -1  # a text filed many times is one neighbour
         sims[np.arange(len(rows)), rows] = -1
         return sims
 
@@ -213,7 +221,7 @@ class Portfolio:
         else:
             sims = np.asarray((self.words @ self.words[row].T).todense(), dtype=np.float32).ravel()
         sims[meaning >= SAME_TEXT] = -1
-        sims[~memo["live"]] = -1
+        sims[~memo["distinct"]] = -1
         sims[row] = -1
         return sims
 
@@ -245,8 +253,8 @@ class Portfolio:
             else:
                 sims = np.asarray((self.words @ self.query_words(entry).T).todense(),
                                   dtype=np.float32).ravel()
-            sims[~memo["live"]] = -1
-            sims[meaning_of_query >= SAME_TEXT] = -1  # copies of it, as in similarities()
+            sims[~memo["distinct"]] = -1  # as in similarities()
+            sims[meaning_of_query >= SAME_TEXT] = -1
             if own_row is not None:
                 sims[own_row] = -1
             near_rows, near_sims = _best(sims[None, :])
@@ -305,15 +313,17 @@ class Portfolio:
             n = len(self.entries)
             live = np.array([e is not None for e in self.entries], dtype=bool)
             block = max(32, min(2048, block_cells // max(n, 1)))
-            found = []
+            found = [self._copy_pairs(live)]
             words_t = self.words.T.tocsr()
             for start in range(0, n, block):
                 stop = min(n, start + block)
                 meaning = self.unit[start:stop] @ self.unit.T
                 lexical = (self.words[start:stop] @ words_t).toarray() if k_words else None
+                own_copies = meaning >= SAME_TEXT  # they are paired by _copy_pairs
                 for sims, kk in ((meaning, k), (lexical, k_words)):
                     if sims is None or not kk:
                         continue
+                    sims[own_copies] = -1
                     sims[:, ~live] = -1
                     sims[np.arange(stop - start), np.arange(start, stop)] = -1
                     top = np.argpartition(-sims, min(kk, n - 1) - 1, axis=1)[:, :kk] \
@@ -328,6 +338,28 @@ class Portfolio:
             pairs = pairs[live[pairs[:, 0]]]
             pairs.sort(axis=1)
             return np.unique(pairs, axis=0)
+
+    def _copy_pairs(self, live: np.ndarray) -> np.ndarray:
+        """Pairs of live rows with the same text (the same stored vectors), but not those of
+        two different counties: the neighbour blocks leave a row's copies out, so that a
+        text filed in many places does not crowd its rewordings out of its candidates."""
+        rows = np.flatnonzero(live)
+        if len(rows) < 2:
+            return np.zeros((0, 2), dtype=np.int64)
+        group = np.unique(self.text_keys[rows], return_inverse=True)[1].ravel()
+        county = np.array([_county(self.entries[r].features) for r in rows], dtype=object)
+        order = np.argsort(group, kind="stable")
+        bounds = np.flatnonzero(np.diff(group[order])) + 1
+        found = []
+        for members in np.split(order, bounds):
+            if len(members) < 2:
+                continue
+            i, j = np.triu_indices(len(members), 1)
+            a, b = members[i], members[j]
+            ca, cb = county[a], county[b]
+            keep = np.array([x is None or y is None or x == y for x, y in zip(ca, cb)])
+            found.append(np.stack([rows[a[keep]], rows[b[keep]]], axis=1))
+        return np.concatenate(found) if found else np.zeros((0, 2), dtype=np.int64)
 
 
 NEIGHBOURS = 10  # the nearest rows kept per row for the rank features
@@ -382,6 +414,17 @@ def _best(sims: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         top = np.hstack([top, -np.ones((len(sims), pad), dtype=top.dtype)])
         values = np.hstack([values, -np.ones((len(sims), pad), dtype=values.dtype)])
     return top.astype(np.int64), values.astype(np.float32)
+
+
+def _text_key(vectors: np.ndarray) -> int:
+    """Equal for rows of the same text (the embedding of a text is always the same)."""
+    return hash(np.ascontiguousarray(vectors).tobytes())
+
+
+def _county(features) -> str | None:
+    """The one county a row is for (its department or name says so), else None."""
+    counties = _at_level(features.home, "county")
+    return next(iter(counties)) if len(counties) == 1 else None
 
 
 def _prior(background, kind):
