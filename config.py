@@ -96,6 +96,9 @@ class BaseConfig:
     GUARD_NEAR_MISSES = 3  # best non-flagged candidates shown with why not
     GUARD_CANDIDATES = 30  # candidates per check, by meaning and by words each
     GUARD_SCAN_NEIGHBOURS = (8, 4)  # the scan's candidates per project: by meaning, by words
+    # The county-level city the office's own departments (市公安局, 市教育局 ...) build for:
+    # their projects and a county's are each for its own county (the guard's county rule).
+    GUARD_HOME_COUNTY = os.environ.get("GUARD_HOME_COUNTY", "塔城市")
     GUARD_WARM_ON_START = True  # build the learned index in the background when a worker starts
     IMPORT_MAX_ROWS = 20000
     IMPORT_JOB_ROWS = 500  # a file of more rows is checked and imported by a background job

@@ -137,6 +137,16 @@ def test_the_same_community_system_of_two_counties_is_not_flagged(learned, runne
     assert ("GRID-0", "GRID-1") not in pairs
 
 
+def test_a_county_filing_a_system_of_the_city_builds_its_own(learned, runner, tmp_path):
+    """Tacheng is a county-level city (GUARD_HOME_COUNTY): 市公安局's system and the same
+    system of 裕民县公安局 are each for its own county, however alike the texts."""
+    copies = [dict(p, code=f"YM-{p['code']}", department="裕民县" + p["department"][1:])
+              for p in SAMPLES[::4]]
+    pairs = _scanned_with(copies, runner, tmp_path)
+    assert not [pair for pair in pairs if pair[0].startswith("YM-") or
+                pair[1].startswith("YM-")]
+
+
 def test_a_text_filed_in_many_counties_does_not_hide_its_reworded_duplicate(
         learned, runner, tmp_path):
     """Twelve counties file the text of one side of every labeled pair, each for itself. A

@@ -8,7 +8,7 @@ the other's platform: 依托市政务短信平台 ...", "a later phase", "differ
 import numpy as np
 from flask_babel import gettext as _
 
-from projects.guard.features import FEATURES
+from projects.guard.features import FEATURES, counties_of
 
 DRIVING = 0.25  # a feature whose contribution moves the log-odds this much is worth saying
 INDEX = {name: i for i, name in enumerate(FEATURES)}
@@ -49,7 +49,7 @@ def evidence(a, b, x: np.ndarray, terms: list[str], worded_same: float = 0.0) ->
         "same_wording": round(float(worded_same), 3),
         "places": sorted((fa.territories | fa.sites) & (fb.territories | fb.sites)),
         "places_a": sorted(fa.territories | fa.sites), "places_b": sorted(fb.territories | fb.sites),
-        "home_a": sorted(fa.home), "home_b": sorted(fb.home),
+        "home_a": sorted(fa.home or counties_of(a)), "home_b": sorted(fb.home or counties_of(b)),
         "counts": sorted(fa.counts & fb.counts),
         "data": sorted(a.data_produced & b.data_produced),
         "uses": [text for text in (fa.used, fb.used) if text][:2],

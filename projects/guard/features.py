@@ -148,11 +148,19 @@ def territory_conflict(fa, fb) -> bool:
     return False
 
 
-def other_county(fa, fb) -> bool:
-    """Each is for its own county (their departments or names say so) and the counties
-    differ: the same kind of system in two counties is two systems, never a duplicate."""
-    a, b = _at_level(fa.home, "county"), _at_level(fb.home, "county")
-    return bool(a and b and not a & b)
+def counties_of(entry) -> set:
+    """The counties a project is for: those its department or name says, else the office's
+    own county-level city for one of its departments (Entry.home_county)."""
+    if entry.home_county:
+        return {entry.home_county}
+    return _at_level(entry.features.home, "county")
+
+
+def other_county(a, b) -> bool:
+    """Each is for its own county and the counties differ: the same kind of system in two
+    counties is two systems, never a duplicate."""
+    counties_a, counties_b = counties_of(a), counties_of(b)
+    return bool(counties_a and counties_b and not counties_a & counties_b)
 
 
 def _meta_features(fa, dept_a, task_a, cat_a, fb, dept_b, task_b, cat_b) -> tuple:
@@ -177,7 +185,7 @@ def relation(a, b) -> str | None:
     if b.id in a.reuses or a.id in b.reuses:
         return "consumer"
     fa, fb = a.features, b.features
-    if other_county(fa, fb):
+    if other_county(a, b):
         return "other_county"
     if a.department_id is not None and a.department_id == b.department_id and fa.name_stem \
             and fa.name_stem == fb.name_stem and a.name != b.name and (fa.phase or fb.phase):

@@ -13,7 +13,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from projects.guard.features import FEATURES, Side, _at_level, pair_matrix
+from projects.guard.features import FEATURES, Side, counties_of, pair_matrix
 from projects.guard.text import TextFeatures
 
 REFIT_GROWTH = 1.5  # refit the TF-IDF vocabularies when the portfolio grew by half
@@ -35,6 +35,7 @@ class Entry:
     data_produced: frozenset = frozenset()  # names of data items it produces
     status: str | None = None
     extra: dict = field(default_factory=dict)
+    home_county: str | None = None  # GUARD_HOME_COUNTY for the office's own departments
 
     @property
     def meta(self):
@@ -347,7 +348,7 @@ class Portfolio:
         if len(rows) < 2:
             return np.zeros((0, 2), dtype=np.int64)
         group = np.unique(self.text_keys[rows], return_inverse=True)[1].ravel()
-        county = np.array([_county(self.entries[r].features) for r in rows], dtype=object)
+        county = np.array([_county(self.entries[r]) for r in rows], dtype=object)
         order = np.argsort(group, kind="stable")
         bounds = np.flatnonzero(np.diff(group[order])) + 1
         found = []
@@ -421,9 +422,9 @@ def _text_key(vectors: np.ndarray) -> int:
     return hash(np.ascontiguousarray(vectors).tobytes())
 
 
-def _county(features) -> str | None:
-    """The one county a row is for (its department or name says so), else None."""
-    counties = _at_level(features.home, "county")
+def _county(entry) -> str | None:
+    """The one county a row is for, else None."""
+    counties = counties_of(entry)
     return next(iter(counties)) if len(counties) == 1 else None
 
 

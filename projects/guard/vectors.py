@@ -132,7 +132,18 @@ def entry_of(project: Project, features: TextFeatures, reuses=None, produced=Non
                  task=project.primary_task.code if project.primary_task else None,
                  category=project.category, features=features,
                  reuses=frozenset(reuses or ()), data_produced=frozenset(produced or ()),
-                 status=project.status)
+                 status=project.status, home_county=_home_county(project, features))
+
+
+def _home_county(project: Project, features: TextFeatures) -> str | None:
+    """GUARD_HOME_COUNTY for a department of the office's own city (named 市X; the project's
+    name names no other place): Tacheng is a county-level city, so its 市公安局 and a
+    county's 公安局 each build for their own county."""
+    home = current_app.config.get("GUARD_HOME_COUNTY") or None
+    department = project.department.name if project.department else ""
+    if home and department.startswith("市") and features.home <= {home}:
+        return home
+    return None
 
 
 def store_vectors(projects: list[Project]) -> int:
