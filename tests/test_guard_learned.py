@@ -111,10 +111,13 @@ def _scanned_with(extra: list[dict], runner, tmp_path) -> dict:
 def test_a_proposal_filed_again_by_another_department_is_flagged(learned, runner, tmp_path):
     """The plainest duplicate construction: the same text submitted by a second bureau. The
     linear model alone scored some such copies 0.08 (its negative weight on raw overlap), so
-    the scan must flag every copy, saying they are worded the same."""
+    the scan must flag every copy, saying they are worded the same; a copy whose description
+    ends with a clause of its own too."""
     departments = sorted({p["department"] for p in SAMPLES})
     copies = [dict(p, code=f"COPY-{p['code']}", department=next(
         d for d in departments if d != p["department"])) for p in SAMPLES[::4]]
+    for copy in copies[::2]:
+        copy["description"] += "项目建成后由本单位负责运行维护。"
     pairs = _scanned_with(copies, runner, tmp_path)
     for copy in copies:
         pair = pairs.get((copy["code"], copy["code"][len("COPY-"):]))

@@ -320,7 +320,9 @@ class Portfolio:
                 stop = min(n, start + block)
                 meaning = self.unit[start:stop] @ self.unit.T
                 lexical = (self.words[start:stop] @ words_t).toarray() if k_words else None
-                own_copies = meaning >= SAME_TEXT  # they are paired by _copy_pairs
+                # A row's copies are paired by _copy_pairs (the same text key, so a text
+                # altered by a word stays a candidate here).
+                own_copies = self.text_keys[start:stop, None] == self.text_keys[None, :]
                 for sims, kk in ((meaning, k), (lexical, k_words)):
                     if sims is None or not kk:
                         continue
