@@ -150,7 +150,8 @@ def settle(project: Project, matches: list[dict], entries: dict) -> tuple[dict, 
     earlier = earlier_settlements(project)
     reused = {p.code for p in project.reuses}
     settlements, missing = {}, {}
-    for group in families(matches):
+    groups = families(matches)
+    for group in groups:
         entry = entries.get(group["key"]) or {}
         for match in group["matches"]:
             own = entries.get(match["code"]) or entry
@@ -176,7 +177,7 @@ def settle(project: Project, matches: list[dict], entries: dict) -> tuple[dict, 
             settlements[match["code"]] = dict(kind=kind, text=text,
                                               justification=_settlement_text(kind, text))
     if missing:
-        codes = [code for group in families(matches) if f"justify_{group['key']}" in missing
+        codes = [code for group in groups if f"justify_{group['key']}" in missing
                  for code in (m["code"] for m in group["matches"])]
         raise ValidationFailed(_("Approval needs, for each possible duplicate shown, a reuse "
                                  "link, a later phase or a written explanation: %(codes)s.",
