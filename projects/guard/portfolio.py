@@ -194,36 +194,34 @@ class Portfolio:
 
     def similarities(self, kind: str, rows) -> np.ndarray:
         """(len(rows), n) similarities of rows to every row, by meaning or by words; removed
-        rows, each row itself, the copies of its text (the same system filed again, a
-        meaning cosine of SAME_TEXT) and all but the first row of every other text are -1:
+        rows, each row itself, the copies of its text (the same system filed again: the same
+        text key) and all but the first row of every other text are -1:
         a text filed in many places is one neighbour, and never its own, so its copies do
         not push its reworded duplicate out of its neighbourhood."""
         memo = self._memo()
         rows = np.asarray(rows, dtype=np.int64)
-        meaning = memo["meaning"][rows] @ memo["meaning"].T
         if kind == "meaning":
-            sims = meaning.copy()
+            vectors = memo["meaning"]
+            sims = vectors[rows] @ vectors.T
         else:
             if memo["words_t"] is None:
                 memo["words_t"] = self.words.T.tocsr()
             sims = (self.words[rows] @ memo["words_t"]).toarray().astype(np.float32)
-        sims[meaning >= SAME_TEXT] = -1  # copies of its text: they would hide its duplicate
+        # copies of its text (they would hide its duplicate), itself included
+        sims[self.text_keys[rows, None] == self.text_keys[None, :]] = -1
         sims[:, ~memo["distinct"]] = -1  # a text filed many times is one neighbour
-        sims[np.arange(len(rows)), rows] = -1
         return sims
 
     def _similarities_to(self, kind: str, row: int) -> np.ndarray:
         """One row's similarities to every row (as similarities(), without the transposed
         word matrix a block needs)."""
         memo = self._memo()
-        meaning = memo["meaning"] @ memo["meaning"][row]
         if kind == "meaning":
-            sims = meaning.copy()
+            sims = memo["meaning"] @ memo["meaning"][row]
         else:
             sims = np.asarray((self.words @ self.words[row].T).todense(), dtype=np.float32).ravel()
-        sims[meaning >= SAME_TEXT] = -1
+        sims[self.text_keys == self.text_keys[row]] = -1
         sims[~memo["distinct"]] = -1
-        sims[row] = -1
         return sims
 
     def nearest(self, rows, kind: str = "meaning") -> tuple[np.ndarray, np.ndarray]:
@@ -246,6 +244,7 @@ class Portfolio:
         own_row = self.row_of.get(entry.id)
         memo = self._memo()
         query = np.asarray(vectors, dtype=np.float32).reshape(3, -1)[1]
+        query_key = _text_key(np.asarray(vectors, dtype=np.float16).reshape(3, -1))
         meaning_of_query = memo["meaning"] @ query
         columns = []
         for kind in KINDS:
@@ -255,7 +254,7 @@ class Portfolio:
                 sims = np.asarray((self.words @ self.query_words(entry).T).todense(),
                                   dtype=np.float32).ravel()
             sims[~memo["distinct"]] = -1  # as in similarities()
-            sims[meaning_of_query >= SAME_TEXT] = -1
+            sims[self.text_keys == query_key] = -1
             if own_row is not None:
                 sims[own_row] = -1
             near_rows, near_sims = _best(sims[None, :])
