@@ -6,7 +6,7 @@ PORT ?= 8080
 DEMO_PROJECTS ?= 2000
 export FLASK_APP := app.py
 
-.PHONY: install translations setup demo run test debian-packages messages clean
+.PHONY: install translations setup demo run test cjk-font debian-packages messages clean
 
 $(BIN)/activate: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -14,12 +14,12 @@ $(BIN)/activate: requirements.txt
 	$(BIN)/pip install --quiet -r requirements.txt
 	touch $(BIN)/activate
 
-install: $(BIN)/activate translations debian-packages
+install: $(BIN)/activate translations
 
 translations: $(BIN)/activate
 	$(BIN)/pybabel compile -d core/translations
 
-setup: install
+setup: install cjk-font
 	$(BIN)/flask setup
 
 demo: setup
@@ -29,16 +29,25 @@ run: demo
 	@echo "PlanGuard on http://127.0.0.1:$(PORT)  (login: $${ADMIN_USER:-admin} / $${ADMIN_PASSWORD:-admin}; demo users office, pm, pm2, auditor: password = username)"
 	PORT=$(PORT) $(BIN)/gunicorn --config gunicorn.conf.py "app:create_app()"
 
-# Debian packages: a CJK font for charts and chromium for the browser tests, installed when
-# missing (never a downloaded browser).
+# Debian packages. `make run` asks only for a CJK font for the charts, and only when it can
+# (root and apt-get): without one it says so and serves anyway (chart labels would show boxes).
+# `make test` needs the font and Debian's chromium for the browser tests (never a downloaded
+# browser), and fails when it cannot install them.
+cjk-font:
+	@if ! fc-list 2>/dev/null | grep -qi "wqy\|Noto Sans CJK"; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-wqy-microhei >/dev/null; \
+		else echo "note: no CJK font; chart labels will show boxes (install fonts-wqy-microhei)"; fi; \
+	fi
+
 debian-packages:
 	@if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi "wqy\|Noto Sans CJK"; then \
 		if command -v apt-get >/dev/null 2>&1; then \
 			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null; \
-		else echo "no apt-get: install chromium and fonts-wqy-microhei by hand"; fi; \
+		else echo "no apt-get: install chromium and fonts-wqy-microhei by hand"; exit 1; fi; \
 	fi
 
-test: install
+test: install debian-packages
 	$(BIN)/python -m pytest -q tests
 
 clean:

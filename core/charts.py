@@ -1,6 +1,6 @@
 """matplotlib set up for Chinese labels: a CJK font that is really installed, no boxes.
 
-Debian's fonts-wqy-microhei is installed by `make install`; Noto CJK works too.
+Debian's fonts-wqy-microhei comes with `make run` (when root) and `make test`; Noto CJK works too.
 """
 import io
 
