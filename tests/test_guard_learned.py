@@ -248,3 +248,30 @@ def test_neighbours_kept_across_changes_equal_a_fresh_reading():
         assert np.allclose(kept, again, atol=1e-5)
         assert not np.isin(kept_rows, removed_rows).any()
         assert not ({10, 210} & set(kept_rows[list(live).index(10)]))  # nor its own copy
+
+
+def test_a_warm_worker_has_every_neighbour_list_before_its_first_check():
+    """A new worker works out every live row's neighbour lists in its warm thread (a chunk at a
+    time, so checks run in between): afterwards no check computes one, and they equal the
+    lists a check would have worked out."""
+    from projects.guard.portfolio import KINDS, Entry, Portfolio, _Neighbours
+    from projects.guard.text import analyse
+    rng = np.random.default_rng(11)
+    vectors = rng.normal(size=(150, 3, 384)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=2, keepdims=True)
+    portfolio = Portfolio()
+    portfolio.build([Entry(id=i, code=f"W-{i}", name=f"系统{i}", department_id=None, task=None,
+                           category=None, features=analyse(f"业务系统{i % 13}", [],
+                                                           f"建设{i % 7}号平台", ""))
+                     for i in range(150)], vectors)
+    portfolio.remove(40)
+    assert portfolio.work_out_neighbours(chunk=32) == 2 * 149
+    live = portfolio.live()
+    fresh = Portfolio()
+    fresh.__dict__.update(portfolio.__dict__)
+    fresh._near = {kind: _Neighbours(len(portfolio.entries)) for kind in KINDS}
+    for kind in KINDS:
+        assert portfolio._near[kind].known[live].all() and not portfolio._near[kind].known[40]
+        assert np.array_equal(portfolio._near[kind].rows[live],
+                              fresh.nearest(np.flatnonzero(live), kind)[0])
+    assert portfolio.work_out_neighbours() == 0  # nothing left to work out

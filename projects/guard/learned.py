@@ -33,11 +33,12 @@ def threshold() -> float:
 
 
 def warm_in_background(app) -> None:
-    """Build the index in a thread when a worker starts, so its first check is warm."""
+    """Build the index, and every row's neighbour lists, in a thread when a worker starts, so
+    its first checks are warm."""
     def build():
         with app.app_context():
             try:
-                guard_index()
+                guard_index().portfolio.work_out_neighbours()
             except Exception:  # noqa: BLE001 - a cold index is rebuilt at the first check
                 app.logger.exception("guard: warming the index failed")
             finally:

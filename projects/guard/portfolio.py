@@ -237,6 +237,22 @@ class Portfolio:
             near.store(chunk, *_best(self.similarities(kind, chunk)))
         return near.rows[rows], near.sims[rows]
 
+    def work_out_neighbours(self, chunk: int = 512) -> int:
+        """Every live row's neighbour lists, worked out ahead of the checks that read them (a
+        candidate's first read is one portfolio-wide product per kind, the tail of a cold
+        check). Takes the lock a chunk at a time, so checks run in between. Returns the rows
+        worked out."""
+        done = 0
+        for kind in KINDS:
+            while True:
+                with self.lock:
+                    todo = np.flatnonzero(~self._near[kind].known & self.live())[:chunk]
+                    if not len(todo):
+                        break
+                    self.nearest(todo, kind)
+                    done += len(todo)
+        return done
+
     def query_ranks(self, entry: Entry, vectors: np.ndarray, rows: np.ndarray,
                     background=None) -> np.ndarray:
         """rank_columns of an outside proposal (its entry and three vectors) against
