@@ -69,14 +69,15 @@ def measure(app, args, planted):
                   f"{time.perf_counter() - started:.1f} s")
         proposals = json.loads(SAMPLES.read_text(encoding="utf-8"))
         if guard.learned_engine():
+            from projects.guard import learned
             from projects.guard.vectors import guard_index
             started = time.perf_counter()
-            portfolio = guard_index().portfolio
+            guard_index()
             print(f"a new worker's index from the stored rows: "
                   f"{time.perf_counter() - started:.2f} s")
             started = time.perf_counter()
-            rows = portfolio.work_out_neighbours()
-            print(f"its warm thread's neighbour lists ({rows} rows and kinds): "
+            rows = learned.warm()
+            print(f"the rest of its warm thread ({rows} neighbour lists, the embedder, jieba): "
                   f"{time.perf_counter() - started:.2f} s")
         started = time.perf_counter()
         guard.check_proposal(dict(proposals[0], code=""))

@@ -16,7 +16,7 @@ from core.extensions import db
 from projects.guard import embedding, explain
 from projects.guard import model as decision_model
 from projects.guard.features import FEATURES, PAIR_ONLY, pair_matrix, relation
-from projects.guard.text import analyse
+from projects.guard.text import analyse, load_dictionaries
 from projects.guard.vectors import entry_of, guard_index, project_texts
 from projects.models import Project
 
@@ -32,13 +32,21 @@ def threshold() -> float:
     return float(configured) if configured is not None else model().threshold
 
 
+def warm() -> int:
+    """What a worker's first check would otherwise pay for beside its own texts: the index,
+    every row's neighbour lists, the embedder, jieba's dictionaries. Returns the lists made."""
+    made = guard_index().portfolio.work_out_neighbours()
+    embedding.model()
+    load_dictionaries()
+    return made
+
+
 def warm_in_background(app) -> None:
-    """Build the index, and every row's neighbour lists, in a thread when a worker starts, so
-    its first checks are warm."""
+    """warm() in a thread when a worker starts, so its first checks are warm."""
     def build():
         with app.app_context():
             try:
-                guard_index().portfolio.work_out_neighbours()
+                warm()
             except Exception:  # noqa: BLE001 - a cold index is rebuilt at the first check
                 app.logger.exception("guard: warming the index failed")
             finally:
