@@ -5,6 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8080
 DEMO_PROJECTS ?= 2000
 export FLASK_APP := app.py
+HAS_CJK_FONT := fc-list 2>/dev/null | grep -qi "wqy\|Noto Sans CJK"
 
 .PHONY: install translations setup demo run test cjk-font debian-packages messages clean
 
@@ -34,14 +35,14 @@ run: demo
 # `make test` needs the font and Debian's chromium for the browser tests (never a downloaded
 # browser), and fails when it cannot install them.
 cjk-font:
-	@if ! fc-list 2>/dev/null | grep -qi "wqy\|Noto Sans CJK"; then \
+	@if ! $(HAS_CJK_FONT); then \
 		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-wqy-microhei >/dev/null; \
 		else echo "note: no CJK font; chart labels will show boxes (install fonts-wqy-microhei)"; fi; \
 	fi
 
 debian-packages:
-	@if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi "wqy\|Noto Sans CJK"; then \
+	@if ! command -v chromium >/dev/null 2>&1 || ! $(HAS_CJK_FONT); then \
 		if command -v apt-get >/dev/null 2>&1; then \
 			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null; \
 		else echo "no apt-get: install chromium and fonts-wqy-microhei by hand"; exit 1; fi; \
