@@ -212,11 +212,20 @@ def test_vectors_are_stored_with_the_project_and_a_new_worker_reads_them(
     assert [(p["a"], p["b"]) for p in result["pairs"]] == [("TC-2013-101", "TC-2013-102")]
 
 
+def _with_no_neighbour_lists(portfolio):
+    """The same portfolio with no neighbour list worked out yet (a fresh reading)."""
+    from projects.guard.portfolio import KINDS, Portfolio, _Neighbours
+    fresh = Portfolio()
+    fresh.__dict__.update(portfolio.__dict__)
+    fresh._near = {kind: _Neighbours(len(portfolio.entries)) for kind in KINDS}
+    return fresh
+
+
 def test_neighbours_kept_across_changes_equal_a_fresh_reading():
     """The rank features read each row's nearest rows, kept across changes (a check must not
     recompute them after every edit): after adds, edits and removals they equal the lists
     worked out from scratch, and a removed project is nobody's neighbour."""
-    from projects.guard.portfolio import KINDS, Entry, Portfolio, _Neighbours
+    from projects.guard.portfolio import KINDS, Entry, Portfolio
     from projects.guard.text import analyse
     rng = np.random.default_rng(7)
     vectors = rng.normal(size=(260, 3, 384)).astype(np.float32)
@@ -238,9 +247,7 @@ def test_neighbours_kept_across_changes_equal_a_fresh_reading():
     for removed in (3, 250):
         portfolio.remove(removed)
     live = np.flatnonzero([e is not None for e in portfolio.entries])
-    fresh = Portfolio()
-    fresh.__dict__.update(portfolio.__dict__)
-    fresh._near = {kind: _Neighbours(len(portfolio.entries)) for kind in KINDS}
+    fresh = _with_no_neighbour_lists(portfolio)
     removed_rows = [r for r, e in enumerate(portfolio.entries) if e is None]
     for kind in KINDS:
         kept_rows, kept = portfolio.nearest(live, kind)
@@ -254,7 +261,7 @@ def test_a_warm_worker_has_every_neighbour_list_before_its_first_check():
     """A new worker works out every live row's neighbour lists in its warm thread (a chunk at a
     time, so checks run in between): afterwards no check computes one, and they equal the
     lists a check would have worked out."""
-    from projects.guard.portfolio import KINDS, Entry, Portfolio, _Neighbours
+    from projects.guard.portfolio import KINDS, Entry, Portfolio
     from projects.guard.text import analyse
     rng = np.random.default_rng(11)
     vectors = rng.normal(size=(150, 3, 384)).astype(np.float32)
@@ -267,9 +274,7 @@ def test_a_warm_worker_has_every_neighbour_list_before_its_first_check():
     portfolio.remove(40)
     assert portfolio.work_out_neighbours(chunk=32) == 2 * 149
     live = portfolio.live()
-    fresh = Portfolio()
-    fresh.__dict__.update(portfolio.__dict__)
-    fresh._near = {kind: _Neighbours(len(portfolio.entries)) for kind in KINDS}
+    fresh = _with_no_neighbour_lists(portfolio)
     for kind in KINDS:
         assert portfolio._near[kind].known[live].all() and not portfolio._near[kind].known[40]
         assert np.array_equal(portfolio._near[kind].rows[live],
