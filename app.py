@@ -6,7 +6,7 @@ from flask import Flask
 from sqlalchemy.orm import Session
 
 import config as config_module
-from core import audit, inputlimits, jobs, paging, registry, summaries, websecurity
+from core import audit, inputlimits, jobs, paging, registry, rison, summaries, websecurity
 from core.extensions import db, migrate, new_appbuilder
 
 
@@ -39,6 +39,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         appbuilder.init_app(app, db.session)
         register_views(appbuilder)
     paging.install(app)
+    rison.install()  # FAB's query argument checked by a validator built once
     jobs.configure(app)
     register_rules(app)
     register_cli(app)
