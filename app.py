@@ -1,6 +1,5 @@
 """PlanGuard application factory."""
 import os
-import sys
 
 from flask import Flask
 from sqlalchemy.orm import Session
@@ -303,7 +302,6 @@ def register_rules(app: Flask) -> None:
     from projects.leadership import services as leadership
     from projects import demo, desk, lifecycle
     from projects.guard import disclosure
-    from projects.guard import learned as guard_learned
     from projects.guard import services as guard
     from projects.guard import vectors as guard_vectors
     from projects.schedule import demo as schedule_demo
@@ -317,9 +315,6 @@ def register_rules(app: Flask) -> None:
     register_setup_steps(app)
     guard.install()
     guard_vectors.install()  # stores sentence vectors with projects when GUARD_ENGINE=learned
-    if app.config["GUARD_ENGINE"] == "learned" and app.config["GUARD_WARM_ON_START"] \
-            and os.path.basename(sys.argv[0]) == "gunicorn":
-        guard_learned.warm_in_background(app)  # a served worker's first check finds it built
     lifecycle.add_after("submitted", disclosure.store_at_submission, app)  # scoped message
     lifecycle.add_warning("submitted", plan_mismatch, app)  # the plan should equal the budget
     lifecycle.add_gate("submitted", funding_at_submission, app)  # block or ask, per config

@@ -6,12 +6,19 @@ import os
 import subprocess
 import sys
 
+# One BLAS thread per worker: a request's products are small, the workers are the parallelism,
+# and two workers' threads spinning on two cores made a duplicate check ~5x slower under load.
+for _blas in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+    os.environ.setdefault(_blas, "1")
+
 bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8080')}"
-# Measured on this 2-core machine at 20,000 projects (bench/load.py, 32 connections, SQLite):
-# sync:3 kept p99 at 8.7 s where gthread:2:4 stalled to 35 s (threads of one process share
-# the GIL and SQLite's write lock); re-measure with `bench/load.py --model ...` on real hardware.
+# Measured on this 2-core machine at 20,000 projects (bench/load.py, 32 connections, SQLite,
+# the full mix of list, project, duplicate check and write): sync:2 117 req/s, sync:3 113; the
+# list alone p99 252 ms with sync:2, 360 with sync:3, 351 with sync:4. Requests are CPU-bound,
+# so one sync worker per core; earlier gthread:2:4 stalled to 35 s (one GIL, SQLite's write
+# lock). Re-measure with `bench/load.py --model ...` on real hardware.
 worker_class = os.environ.get("WEB_WORKER_CLASS", "sync")
-workers = int(os.environ.get("WEB_WORKERS", "3"))
+workers = int(os.environ.get("WEB_WORKERS") or os.cpu_count() or 2)
 threads = int(os.environ.get("WEB_THREADS", "1"))
 timeout = int(os.environ.get("WEB_TIMEOUT", "30"))
 keepalive = 5
@@ -29,6 +36,11 @@ def on_starting(server):
     _job_worker = subprocess.Popen([sys.executable, "-m", "flask", "jobs", "worker"], cwd=here,
                                    env=dict(os.environ, FLASK_APP="app.py"))
     server.log.info("job worker started (pid %s)", _job_worker.pid)
+
+
+def post_worker_init(worker):
+    from projects.guard.learned import warm_served_worker
+    warm_served_worker(worker.wsgi)  # worker.wsgi: the app create_app() made
 
 
 def on_exit(server):

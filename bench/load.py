@@ -54,6 +54,36 @@ def _wait_for(port, seconds=90):
     raise RuntimeError("gunicorn did not answer")
 
 
+def _cpu_seconds(parent: int) -> float:
+    """CPU time used so far by the processes whose parent is `parent` (gunicorn's workers)."""
+    total = 0.0
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == parent:
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+def _wait_until_idle(parent: int, seconds=300) -> float:
+    """Wait until the workers have finished warming (their guard index and neighbour lists,
+    built in a thread after start): less than 0.1 s of CPU in a second. Returns the wait."""
+    started = time.time()
+    last = _cpu_seconds(parent)
+    while time.time() - started < seconds:
+        time.sleep(1)
+        now = _cpu_seconds(parent)
+        if now - last < 0.1:
+            break
+        last = now
+    return time.time() - started
+
+
 def _token(port, user):
     conn = http.client.HTTPConnection(HOST, port, timeout=30)
     conn.request("POST", "/api/v1/security/login", json.dumps(
@@ -131,6 +161,7 @@ def run_model(model, env, ids, own_ids, seconds, connections):
                 method, path, body, headers = make(kind)
                 warm.request(method, path, body, headers)
                 warm.getresponse().read()
+        print(f"\nworkers warm after {_wait_until_idle(server.pid):.0f} s more")
         results, stop = [], threading.Event()
         clients = [threading.Thread(target=_client, args=(port, make, stop, results, list(MIX)))
                    for _ in range(connections)]
@@ -184,7 +215,7 @@ def main():
         ids = list(db.session.scalars(select(Project.id).limit(5000)))
         police = db.session.scalar(select(Department.id).where(Department.name == "市公安局"))
         own_ids = list(db.session.scalars(select(Project.id).where(
-            Project.department_id == police).limit(200)))
+            Project.department_id == police, Project.status != "closed").limit(200)))
     env = dict(os.environ, DATABASE_URL=os.environ["DATABASE_URL"],
                PLANGUARD_ENV="development", FLASK_APP="app.py")
     env.pop("PLANGUARD_AS_OF", None)
@@ -192,7 +223,7 @@ def main():
         for kind in list(MIX):
             if kind not in args.only and kind != "login page":
                 del MIX[kind]
-    for model in args.model or ["sync:3"]:
+    for model in args.model or ["sync:%d" % (os.cpu_count() or 2)]:
         run_model(model, env, ids, own_ids, args.seconds, args.connections)
 
 

@@ -41,6 +41,13 @@ def warm() -> int:
     return made
 
 
+def warm_served_worker(app) -> None:
+    """gunicorn's post_worker_init (gunicorn.conf.py): a served worker's first check finds the
+    index built, however gunicorn was started."""
+    if app.config["GUARD_ENGINE"] == "learned" and app.config["GUARD_WARM_ON_START"]:
+        warm_in_background(app)
+
+
 def warm_in_background(app) -> None:
     """warm() in a thread when a worker starts, so its first checks are warm."""
     def build():
