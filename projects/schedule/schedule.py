@@ -13,6 +13,7 @@ from core.audit import current_actor, utcnow
 from core.errors import Conflict, NotAllowed, ValidationFailed
 from core.extensions import db
 from core.security import OFFICE, has_role
+from core.sqlhints import rare
 from projects.models import Project
 from projects.schedule.enums import APPROVED, CANCELLED, DONE, OPEN_MILESTONE, PENDING, REJECTED
 from projects.schedule.models import Milestone, Rebaseline
@@ -42,7 +43,7 @@ def overdue_milestones_query(user, on: dt.date | None = None, department_id=None
     on = on or clock.today()
     cutoff = on - dt.timedelta(days=grace_days())
     query = (select(Milestone).join(Project, Milestone.project_id == Project.id)
-             .where(Milestone.status.in_(OPEN_MILESTONE), Milestone.planned_date < cutoff)
+             .where(Milestone.status.in_(OPEN_MILESTONE), rare(Milestone.planned_date < cutoff))
              .options(contains_eager(Milestone.project))
              .order_by(Milestone.planned_date, Milestone.id))
     if department_id is not None:
