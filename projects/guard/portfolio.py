@@ -322,7 +322,7 @@ class Portfolio:
             return np.array(sorted(r for r in rows if self.entries[r] is not None),
                             dtype=np.int64)
 
-    def candidate_pairs(self, k: int, k_words: int, block_cells: int = 16_000_000):
+    def candidate_pairs(self, k: int, k_words: int, block_cells: int = 4_000_000):
         """Every row's k nearest rows by meaning and k_words by words, as unique (i, j) pairs
         with i < j; computed in blocks of rows so memory stays bounded."""
         with self.lock:
