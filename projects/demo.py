@@ -11,7 +11,6 @@ story, in date order along the chain.
 import datetime as dt
 import json
 import random
-import re
 from decimal import Decimal
 from functools import partial
 from pathlib import Path
@@ -38,7 +37,6 @@ def add_demo_hook(hook, app=None) -> None:
     registry.add("demo", hook, app)
 
 
-COUNTY_CODE = re.compile(r"X\d{3}-")  # departments the demo adds for the counties
 PLANTED_SHARE = 0.03  # planted duplicates per project (and as many planted hard negatives)
 BUDGET_STEPS = [Decimal(x) for x in ("80000", "150000", "300000", "500000", "800000",
                                      "1200000", "2000000", "3500000", "6000000", "12000000")]
@@ -78,7 +76,7 @@ def _seed_projects(count, seed, prefix, as_of, share, planted) -> int:
     if not departments or not tasks:
         raise RuntimeError("load the plan and the departments first (flask setup)")
     generator = demo_text.Generator(vocab)
-    home = sorted(name for name, d in departments.items() if not COUNTY_CODE.match(d.code))
+    home = _home_departments(departments)
     specs = demo_text.plan(generator, count, share, rng,
                            partial(_choose_department, vocab, home))
     with clock.frozen(as_of):
@@ -164,6 +162,14 @@ def _choose_department(vocab, home_names, territory, kind, rng, avoid):
         unit = units["*"][0] if avoid != units["*"][0] else rng.choice(
             sorted({u[0] for u in units.values()} - {avoid}))
     return unit
+
+
+def _home_departments(departments) -> list:
+    """The city's own departments (DEPARTMENTS_FILE): not the counties' the demo adds, nor
+    those an import created for other places (they would file the city's projects)."""
+    own = {d["name"] for d in json.loads(Path(current_app.config["DEPARTMENTS_FILE"]).read_text(
+        encoding="utf-8"))}
+    return sorted(name for name in departments if name in own)
 
 
 def _departments_of(specs, vocab, departments) -> list:

@@ -111,6 +111,11 @@ def clean(app):
     """Every test starts without projects (and whatever hangs on them: reviews, milestones...)
     or audit events, and leaves none behind. Users, roles, the plan and departments stay."""
     yield
+    empty_portfolio(app)
+
+
+def empty_portfolio(app):
+    """Remove every project, what hangs on them and the audit trail (see `clean`)."""
     with app.app_context():
         db.session.rollback()
         from flask_appbuilder import Model

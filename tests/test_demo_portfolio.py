@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from conftest import empty_portfolio
 from core.audit import AuditEvent
 from core.extensions import db
 from projects.models import Project
@@ -160,3 +161,35 @@ def test_english_pages_name_departments_in_english(runner, web, app, path):
     shown = [zh for zh, en in names.items() if en and zh in page]
     assert not shown, shown[:5]
     assert any(en in page for en in names.values() if en)
+
+
+
+def _demo_owners(runner, app) -> dict:
+    """Seed 200 demo projects; their codes and departments, then remove them again."""
+    from plan.models import Department
+    result = runner.invoke(args=["demo", "seed", "--projects", "200", "--no-users", "--seed", "5"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        owners = dict(db.session.execute(select(Project.code, Department.name).join(
+            Department, Project.department_id == Department.id)).all())
+    empty_portfolio(app)
+    return owners
+
+
+def test_the_demo_is_the_same_after_an_import_created_departments(runner, app):
+    """Departments an import added for other places (setD's counties) are not the city's own:
+    the demo never files the city's projects under them, and stays the same after an import."""
+    from plan.models import Department
+    before = _demo_owners(runner, app)
+    with app.app_context():
+        db.session.add(Department(code="IMPORTED-1", name="某某县公安局"))
+        db.session.commit()
+    try:
+        after = _demo_owners(runner, app)
+    finally:
+        with app.app_context():
+            db.session.execute(Department.__table__.delete().where(
+                Department.code == "IMPORTED-1"))
+            db.session.commit()
+    assert "某某县公安局" not in after.values()
+    assert after == before
