@@ -94,7 +94,9 @@ def fit(X: np.ndarray, y: np.ndarray, threshold: float, info: dict) -> DecisionM
     mean = X.mean(axis=0)
     scale = X.std(axis=0)
     scale[scale == 0] = 1.0
-    regression = LogisticRegression(C=C, max_iter=2000)
+    # solved to the optimum (unique: L2 makes it strictly convex), not to lbfgs's default
+    # tolerance, where collinear features let weights drift by 0.03 from one machine to another
+    regression = LogisticRegression(C=C, max_iter=10000, tol=1e-10)
     regression.fit((X - mean) / scale, y)
     return DecisionModel(FEATURES, mean, scale, regression.coef_[0],
                          float(regression.intercept_[0]), threshold, info)
