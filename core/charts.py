@@ -14,8 +14,25 @@ CJK_FONTS = ("WenQuanYi Micro Hei", "Noto Sans CJK SC", "Noto Sans CJK JP", "Sou
              "SimHei", "Microsoft YaHei")
 
 
+CJK_FILE_HINTS = ("wqy", "cjk", "sourcehan", "simhei", "msyh")
+
+
 def cjk_font() -> str | None:
-    """The first installed CJK font family, or None (labels would render as boxes)."""
+    """The first installed CJK font family, or None (labels would render as boxes). A font
+    installed after matplotlib built its font cache is not in it: look for its file then."""
+    found = _known_cjk_font()
+    if found is None:
+        for path in font_manager.findSystemFonts():
+            if any(hint in path.lower().replace("-", "") for hint in CJK_FILE_HINTS):
+                try:
+                    font_manager.fontManager.addfont(path)
+                except (OSError, RuntimeError, ValueError):
+                    continue
+        found = _known_cjk_font()
+    return found
+
+
+def _known_cjk_font() -> str | None:
     installed = {f.name for f in font_manager.fontManager.ttflist}
     return next((name for name in CJK_FONTS if name in installed), None)
 
