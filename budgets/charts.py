@@ -25,7 +25,7 @@ def grouped_bars(groups: dict, title: str, horizontal=False, limit=15) -> bytes:
     page's tables are in yuan: one unit per page)."""
     items = list(groups.items())[:limit]
     labels = [str(k) for k, _v in items]
-    series = ((_("Planned"), [_yuan(v.planned) for _k, v in items]),
+    series = ((_("Planned amount"), [_yuan(v.planned) for _k, v in items]),
               (_("Disbursed"), [_yuan(v.disbursed) for _k, v in items]),
               (_("Spent"), [_yuan(v.spent) for _k, v in items]))
     height = max(3.6, 0.42 * len(labels) + 1.2) if horizontal else 4.2

@@ -81,7 +81,7 @@ class BudgetExecutionView(BaseView):
         year, department = _filters()
         headers = [str(h) for h in (
             _l("Code"), _l("Name"), _l("Department"), _l("Status"), _l("Budget (CNY)"),
-            _l("Baseline"), _l("Forecast"), _l("Planned"), _l("Disbursed"), _l("Spent"),
+            _l("Baseline"), _l("Forecast"), _l("Planned amount"), _l("Disbursed"), _l("Spent"),
             _l("Execution rate"), _l("Cost variance"), _l("Variance band"), _l("Re-baselines"))]
 
         def rows():
