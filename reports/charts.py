@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 
 from core.charts import plt, png_bytes
 
-RED, GREEN, GREY, BLUE = "#c0392b", "#27ae60", "#bdc3c7", "#2e75b6"
+RED, GREEN, GREY, BLUE, ORANGE = "#c0392b", "#27ae60", "#bdc3c7", "#2e75b6", "#f39c12"
 
 
 def failures_png(result, title) -> bytes:
@@ -28,9 +28,17 @@ def failures_png(result, title) -> bytes:
     return png_bytes(figure)
 
 
+def coverage_legend(counts, flagged) -> list:
+    """(colour, label) of each colour the coverage chart draws: red only where a task has no
+    project, orange only where one has a possible duplicate."""
+    drawn = [(BLUE, _("Projects"), any(counts)), (ORANGE, _("Possible duplicates"), any(flagged)),
+             (RED, _("No project yet"), not all(counts))]
+    return [(colour, label) for colour, label, shown in drawn if shown]
+
+
 def coverage_png(coverage, title) -> bytes:
-    """Projects per main task (sub-tasks rolled up), red where none; the legend names the
-    three colours drawn."""
+    """Projects per main task (sub-tasks rolled up), red where none; the legend names only
+    the colours drawn."""
     from matplotlib.patches import Patch
 
     from reports.coverage import coverable
@@ -40,11 +48,10 @@ def coverage_png(coverage, title) -> bytes:
     figure, axes = plt.subplots(figsize=(7.5, 3.2))
     labels = [row.code for row in top]
     axes.bar(labels, counts, color=[BLUE if c else RED for c in counts], label=_("Projects"))
-    axes.bar(labels, flagged, color="#f39c12", label=_("Possible duplicates"))
+    axes.bar(labels, flagged, color=ORANGE, label=_("Possible duplicates"))
     axes.set_title(title)
-    axes.legend(handles=[Patch(color=BLUE, label=_("Projects")),
-                         Patch(color="#f39c12", label=_("Possible duplicates")),
-                         Patch(color=RED, label=_("No project yet"))], fontsize=8)
+    axes.legend(handles=[Patch(color=colour, label=label)
+                         for colour, label in coverage_legend(counts, flagged)], fontsize=8)
     axes.tick_params(axis="x", labelsize=8)
     axes.spines[["top", "right"]].set_visible(False)
     return png_bytes(figure)

@@ -49,6 +49,14 @@ def test_office_dashboard_shows_queue_duplicates_coverage(app, make_project, web
     assert png.status_code == 200 and png.data[:4] == b"\x89PNG"
 
 
+def test_the_coverage_legend_names_only_the_colours_drawn(app):
+    from reports.charts import coverage_legend
+    with app.test_request_context():
+        assert [label for _c, label in coverage_legend([3, 1], [0, 0])] == ["项目"]
+        assert [str(label) for _c, label in coverage_legend([3, 0], [1, 0])] == [
+            "项目", "疑似重复", "尚无项目"]
+
+
 def test_manager_dashboard_shows_own_returned_proposals_only(app, make_project, web):
     make_project("returned", code="TC-2013-001", name="本部门退回的建议书")
     make_project("returned", code="TC-2013-002", name="水利局退回的建议书", department="市水利局")
