@@ -162,6 +162,9 @@ def events(project_id: int, since: dt.date | None = None, until: dt.date | None 
     return db.session.scalars(query.order_by(AuditEvent.at, AuditEvent.id))
 
 
+ID_WINDOW = 256  # _Names.of reads this many ids either side of one it misses
+
+
 class _Names:
     """Labels of ids that appear in values (departments, plan tasks, sources, milestones), and
     the words of the labels (kinds, actions, fields, enumerations) in the user's language,
@@ -196,12 +199,23 @@ class _Names:
         return self.word(ms.MILESTONE_TYPES, kind) if kind != key else f"#{key}"
 
     def of(self, model, column, key):
+        """The label of row `key`. A miss reads the ids around it too: the events of one
+        story name neighbouring rows (a project's milestones), and an audit sheet asked
+        for 10,754 milestones one query each."""
         table = self.cache.setdefault(model, {})
         if key not in table:
             try:
-                table[key] = db.session.scalar(select(column).where(model.id == int(key)))
+                row_id = int(key)
             except (TypeError, ValueError):
                 table[key] = None
+                return key
+            near = range(row_id - ID_WINDOW, row_id + ID_WINDOW + 1)
+            found = dict(db.session.execute(select(model.id, column).where(
+                model.id.between(near.start, near.stop - 1))).all())
+            for other in near:
+                table.setdefault(other, found.get(other))
+                table.setdefault(str(other), found.get(other))
+            table.setdefault(key, found.get(row_id))
         return table[key] or key
 
 

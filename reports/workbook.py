@@ -37,6 +37,7 @@ class Link:
 
 AUDIT_DAYS = 90  # the audit trail covers this many days before the report when no period is set
 AUDIT_MAX_ROWS = 500_000
+EXCEL_EPOCH = dt.datetime(1899, 12, 30)  # day 0 of Excel's 1900 date system (after Feb 1900)
 
 
 class Writer:
@@ -78,6 +79,12 @@ class Writer:
             sheet.write_number(row, col, float(value), fmt or self.money)
         elif isinstance(value, (int, float)):
             sheet.write_number(row, col, value, fmt)
+        elif isinstance(value, dt.datetime) and value.tzinfo is None and value.year >= 1901:
+            # Excel's day number, as write_datetime computes it at 8x the cost (the audit
+            # sheet writes a time per event)
+            since = value - EXCEL_EPOCH
+            sheet.write_number(row, col, since.days + (since.seconds + since.microseconds / 1e6)
+                               / 86400, fmt or self.day)
         elif isinstance(value, dt.datetime):
             sheet.write_datetime(row, col, value, fmt or self.day)
         elif isinstance(value, dt.date):
