@@ -24,7 +24,7 @@ setup: install cjk-font
 	$(BIN)/flask setup
 
 demo: setup
-	$(BIN)/flask demo seed --projects $(DEMO_PROJECTS) --if-empty
+	$(BIN)/flask demo seed --projects $(DEMO_PROJECTS) --if-empty --scan
 
 run: demo
 	@echo "PlanGuard on http://127.0.0.1:$(PORT)  (login: $${ADMIN_USER:-admin} / $${ADMIN_PASSWORD:-admin}; demo users office, pm, pm2, auditor: password = username)"

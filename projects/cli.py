@@ -75,8 +75,10 @@ def demo_cli():
                    "[default: 0.03]")
 @click.option("--planted-pairs", "planted_file", type=click.Path(dir_okay=False), default=None,
               help="write the planted pairs (and each project's system) to this JSON file")
+@click.option("--scan", is_flag=True, help="queue the first portfolio scan of duplicates, so "
+              "the suspected-pairs page is filled when the job worker has run it")
 @with_appcontext
-def demo_seed(count, seed, users, if_empty, as_of, share, planted_file):
+def demo_seed(count, seed, users, if_empty, as_of, share, planted_file, scan):
     """Add a reproducible demo portfolio (and demo users office, pm, auditor)."""
     import json
     from pathlib import Path
@@ -109,6 +111,10 @@ def demo_seed(count, seed, users, if_empty, as_of, share, planted_file):
             for line in lines:
                 click.echo(line)
     click.echo(f"{added} demo projects added in {time.perf_counter() - started:.1f} s")
+    if scan:
+        from core import jobs
+        job = jobs.enqueue("duplicate_scan", {}, "system")
+        click.echo(f"portfolio scan queued (job {job.id}): `flask jobs status` follows it")
 
 
 @projects_cli.command("guard-vectors")

@@ -105,6 +105,16 @@ def test_projects_can_be_created_after_a_demo_seed(runner, api):
     assert response.status_code == 201, response.get_json()
 
 
+def test_the_demo_with_scan_fills_the_suspected_pairs_page(runner, web):
+    """`make run` seeds with --scan: the Office's first look at /duplicates/ is a finished
+    scan, not 'not scanned yet' (jobs run as they are queued in tests)."""
+    result = runner.invoke(args=["demo", "seed", "--projects", "200", "--no-users", "--scan"])
+    assert result.exit_code == 0, result.output
+    assert "portfolio scan queued" in result.output
+    page = web.as_user("office").get("/duplicates/").get_data(as_text=True)
+    assert "尚未扫描全部项目" not in page and "DEMO-" in page
+
+
 def test_the_demo_reads_like_a_live_portfolio_as_of_its_day(runner, app):
     """Dates relative to the as-of day, submission checks stored: the queue waits days, not
     years, and rule C02 fails for a few percent only."""
