@@ -202,21 +202,17 @@ class _Names:
         """The label of row `key`. A miss reads the ids around it too: the events of one
         story name neighbouring rows (a project's milestones), and an audit sheet asked
         for 10,754 milestones one query each."""
+        try:
+            row_id = int(key)
+        except (TypeError, ValueError):
+            return key
         table = self.cache.setdefault(model, {})
-        if key not in table:
-            try:
-                row_id = int(key)
-            except (TypeError, ValueError):
-                table[key] = None
-                return key
-            near = range(row_id - ID_WINDOW, row_id + ID_WINDOW + 1)
+        if row_id not in table:
             found = dict(db.session.execute(select(model.id, column).where(
-                model.id.between(near.start, near.stop - 1))).all())
-            for other in near:
+                model.id.between(row_id - ID_WINDOW, row_id + ID_WINDOW))).all())
+            for other in range(row_id - ID_WINDOW, row_id + ID_WINDOW + 1):
                 table.setdefault(other, found.get(other))
-                table.setdefault(str(other), found.get(other))
-            table.setdefault(key, found.get(row_id))
-        return table[key] or key
+        return table[row_id] or key
 
 
 def readable(entity: str, field: str, value, names: _Names) -> str:

@@ -79,17 +79,17 @@ class Writer:
             sheet.write_number(row, col, float(value), fmt or self.money)
         elif isinstance(value, (int, float)):
             sheet.write_number(row, col, value, fmt)
-        elif isinstance(value, dt.datetime) and value.tzinfo is None and value.year >= 1901:
-            # Excel's day number, as write_datetime computes it at 8x the cost (the audit
-            # sheet writes a time per event)
-            since = value - EXCEL_EPOCH
-            sheet.write_number(row, col, since.days + (since.seconds + since.microseconds / 1e6)
-                               / 86400, fmt or self.day)
-        elif isinstance(value, dt.datetime):
-            sheet.write_datetime(row, col, value, fmt or self.day)
-        elif isinstance(value, dt.date):
-            sheet.write_datetime(row, col, dt.datetime(value.year, value.month, value.day),
-                                 fmt or self.day)
+        elif isinstance(value, dt.date):  # a datetime too
+            moment = value if isinstance(value, dt.datetime) else dt.datetime(
+                value.year, value.month, value.day)
+            if moment.tzinfo is None and moment.year >= 1901:
+                # Excel's day number, as write_datetime computes it at 8x the cost (the
+                # audit sheet writes a time per event)
+                since = moment - EXCEL_EPOCH
+                sheet.write_number(row, col, since.days + (
+                    since.seconds + since.microseconds / 1e6) / 86400, fmt or self.day)
+            else:
+                sheet.write_datetime(row, col, moment, fmt or self.day)
         else:
             sheet.write_string(row, col, str(value), fmt)
 

@@ -163,7 +163,6 @@ def test_english_pages_name_departments_in_english(runner, web, app, path):
     assert any(en in page for en in names.values() if en)
 
 
-
 def _demo_owners(runner, app) -> dict:
     """Seed 200 demo projects; their codes and departments, then remove them again."""
     from plan.models import Department

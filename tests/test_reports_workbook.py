@@ -133,6 +133,7 @@ def test_a_department_workbook_is_scoped_on_every_sheet_and_prints(app, make_pro
             assert "TC-2013-001" not in text, name
     audit = [r for r in book["审计日志"].iter_rows(min_row=2, values_only=True)]
     assert audit and {r[1] for r in audit} == {"TC-2013-002"}
+    assert all(isinstance(r[0], dt.datetime) for r in audit)  # times, not numbers or text
     assert all("insert" not in str(r[4]) for r in audit) and audit[0][4] == "新建"
     chart = book["汇总"]._charts[0]
     categories = chart.series[0].cat.strRef or chart.series[0].cat.numRef
